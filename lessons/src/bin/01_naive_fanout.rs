@@ -1,0 +1,172 @@
+//! Lesson 01: fanning out to slow backends.
+//!
+//! A handler needs four answers from a slow backend. Asked one after another, the
+//! request takes the sum of the four latencies; asked all at once, it takes as long
+//! as the slowest. Rust offers two ways to ask at once: futures joined in the handler,
+//! or spawned tasks sending to a channel as Go's goroutines do. Both are fast here;
+//! lesson 02 shows what the second one costs when a timeout enters.
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use futures::future::join_all;
+use lessons::kit::{Flags, Latency, Narrator, Report, SlowBackend, TestServer};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+const ABOUT: &str = "Lesson 01: one request, four slow backend calls: in sequence or all at once";
+
+/// The four things every request asks the backend for.
+const KEYS: [&str; 4] = ["foo", "bar", "baz", "qux"];
+
+// ANCHOR: scenario
+/// The backend: each key has its own latency, drawn once from the seed between 50
+/// and 250 ms, so that every way of asking below faces the same four latencies.
+fn backend(flags: &Flags, narrator: &Narrator) -> SlowBackend {
+    let mut rng = StdRng::seed_from_u64(flags.seed);
+    let latencies = KEYS.map(|key| (key, flags.ms(rng.random_range(50..250))));
+    SlowBackend::new("backend", Latency::per_key(latencies), narrator)
+}
+// ANCHOR_END: scenario
+
+// ANCHOR: sequential
+/// One call after another: each `.await` waits for its call before the next starts.
+async fn sequential(State(backend): State<SlowBackend>) -> String {
+    let mut answers = Vec::new();
+    for key in KEYS {
+        answers.push(backend.call(key).await);
+    }
+    answers.join(", ")
+}
+// ANCHOR_END: sequential
+
+// ANCHOR: concurrent
+/// All four calls at once, as futures polled together by this handler. They live
+/// inside the handler's own future: if it is dropped, so are they.
+async fn concurrent(State(backend): State<SlowBackend>) -> String {
+    let calls = KEYS.map(|key| backend.call(key));
+    join_all(calls).await.join(", ")
+}
+// ANCHOR_END: concurrent
+
+// ANCHOR: spawned
+/// All four calls at once, Go style: a task per call, answers sent to a channel and
+/// read in the order they arrive. Each task runs on its own, detached from the handler.
+async fn spawned(State(backend): State<SlowBackend>) -> String {
+    let (answers_tx, mut answers_rx) = mpsc::channel(KEYS.len());
+    for key in KEYS {
+        let backend = backend.clone();
+        let answers_tx = answers_tx.clone();
+        tokio::spawn(async move {
+            let answer = backend.call(key).await;
+            // The handler reads all four answers, so it is still listening.
+            let _ = answers_tx.send(answer).await;
+        });
+    }
+    let mut answers = Vec::new();
+    for _ in KEYS {
+        answers.extend(answers_rx.recv().await);
+    }
+    answers.join(", ")
+}
+// ANCHOR_END: spawned
+
+fn router(backend: SlowBackend) -> Router {
+    Router::new()
+        .route("/one/{key}", get(one))
+        .route("/sequential", get(sequential))
+        .route("/concurrent", get(concurrent))
+        .route("/spawned", get(spawned))
+        .with_state(backend)
+}
+
+/// A single call, so the driver can measure each latency on its own.
+async fn one(State(backend): State<SlowBackend>, Path(key): Path<String>) -> String {
+    backend.call(&key).await
+}
+
+// ANCHOR: drive
+/// Times `GET path` from the client's side, in milliseconds.
+async fn timed_get(server: &TestServer, narrator: &Narrator, path: &str) -> Result<u128> {
+    narrator.say("client", format!("-> GET {path}"));
+    let sent = Instant::now();
+    let (status, body) = server.get(path).await?;
+    let took = sent.elapsed().as_millis();
+    narrator.say("client", format!("<- {status} {body:?} after {took} ms"));
+    Ok(took)
+}
+
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    let backend = backend(flags, narrator);
+    let server = TestServer::start(router(backend.clone())).await?;
+
+    narrator.scenario("each call alone: how slow is the slowest?");
+    let mut slowest = 0;
+    for key in KEYS {
+        slowest = slowest.max(timed_get(&server, narrator, &format!("/one/{key}")).await?);
+    }
+
+    narrator.scenario("in sequence: the latencies add up");
+    let sequential = timed_get(&server, narrator, "/sequential").await?;
+
+    narrator.scenario("joined futures: as slow as the slowest call");
+    let concurrent = timed_get(&server, narrator, "/concurrent").await?;
+    // Only one call ran at a time so far: the peak now is the joined handler's.
+    let peak_concurrent = backend.stats().peak_in_flight;
+
+    narrator.scenario("spawned tasks and a channel, as in Go: as fast, but detached");
+    let spawned = timed_get(&server, narrator, "/spawned").await?;
+
+    server.shutdown().await?;
+    Ok(Report::new()
+        .with("calls", KEYS.len())
+        .with("slowest_ms", slowest)
+        .with("sequential_ms", sequential)
+        .with("concurrent_ms", concurrent)
+        .with("spawned_ms", spawned)
+        .with("peak_in_flight", peak_concurrent))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let flags = Flags::from_env(ABOUT);
+    let narrator = Narrator::new();
+    narrator.intro(ABOUT, flags.seed);
+    let report = demo(&flags, &narrator).await?;
+    narrator.result(&report);
+    if flags.serve {
+        let server = TestServer::start(router(backend(&flags, &narrator))).await?;
+        server
+            .serve_until_ctrl_c(&narrator, &["/sequential", "/concurrent", "/spawned"])
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_takes_the_slowest_and_sequential_the_sum() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        let slowest = report.number("slowest_ms");
+        let concurrent = report.number("concurrent_ms");
+        let sequential = report.number("sequential_ms");
+        // Generous margins: this runs on real sockets and a real clock.
+        assert!(
+            concurrent < slowest + 40,
+            "concurrent should be close to the slowest call: {report}"
+        );
+        assert!(
+            sequential > slowest * 2,
+            "sequential should add the four latencies up: {report}"
+        );
+        assert!(report.number("spawned_ms") < slowest + 40, "{report}");
+        assert_eq!(report.number("peak_in_flight"), 4, "{report}");
+    }
+}

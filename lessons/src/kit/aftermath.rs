@@ -1,0 +1,88 @@
+//! What happens after the response: the measurement lessons 02 and 03 share.
+//!
+//! A client sees a response and moves on; the question these lessons ask is what the
+//! server is still doing. One request is sent, and from the moment its response
+//! arrives we watch the backend and the task count: tasks still alive, backend calls
+//! that finished (work nobody will read) and calls that started (work nobody asked
+//! for) after the response.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::time::Instant;
+
+use super::{Narrator, SlowBackend, TaskGauge, TestServer, ms};
+
+/// How long a finished request's own tasks (its connection on the server, its
+/// client side) take to end after the response: any task alive after this is a leak.
+const CONNECTION_GRACE: Duration = ms(25);
+
+/// One request and what the server did after answering it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aftermath {
+    /// The response status.
+    pub status: StatusCode,
+    /// The response body.
+    pub body: String,
+    /// Time from sending the request to having the whole response.
+    pub responded: Duration,
+    /// Tasks alive beyond the baseline once the response was in and its connection closed.
+    pub leaked_tasks: usize,
+    /// Backend calls that finished after the response: work whose answer nobody reads.
+    pub finished_after_response: usize,
+    /// Backend calls that started after the response: work nobody is waiting for.
+    pub started_after_response: usize,
+    /// Backend calls cancelled (their future dropped), from sending to settling.
+    pub cancelled: usize,
+}
+
+/// Sends `GET path`, then watches for up to `linger` while whatever the handler left
+/// behind runs its course, narrating it, and measures it all.
+///
+/// `gauge` must have taken its baseline after the server started.
+pub async fn watch_request(
+    server: &TestServer,
+    path: &str,
+    backend: &SlowBackend,
+    gauge: &TaskGauge,
+    narrator: &Narrator,
+    linger: Duration,
+) -> anyhow::Result<Aftermath> {
+    let before = backend.stats();
+    narrator.say("client", format!("-> GET {path}"));
+    let sent = Instant::now();
+    let (status, body) = server.get(path).await?;
+    let responded = sent.elapsed();
+    narrator.say("client", format!("<- {status} {body:?}"));
+    let at_response = backend.stats();
+
+    let leaked_tasks = gauge.settle(CONNECTION_GRACE).await;
+    if leaked_tasks > 0 {
+        narrator.say(
+            "gauge",
+            format!("tasks still alive after the response: {leaked_tasks}"),
+        );
+    } else {
+        narrator.say("gauge", "no task alive after the response");
+    }
+
+    // Let any leftover work run to its end, so the reader sees it happen.
+    let still_alive = gauge.settle(linger).await;
+    let after = backend.stats();
+    if leaked_tasks > 0 {
+        narrator.say(
+            "gauge",
+            format!("the leftover work is over; tasks still alive: {still_alive}"),
+        );
+    }
+
+    Ok(Aftermath {
+        status,
+        body,
+        responded,
+        leaked_tasks,
+        finished_after_response: after.finished - at_response.finished,
+        started_after_response: after.started - at_response.started,
+        cancelled: after.cancelled - before.cancelled,
+    })
+}

@@ -1,0 +1,244 @@
+//! The slow dependency every lesson calls: "the database", "the upstream API".
+//!
+//! Its calls take a while (a fixed, scripted or seeded random latency) and are
+//! counted: started, finished, cancelled (the call's future was dropped before it
+//! finished), in flight now, and the peak in flight. Those counts are how a lesson
+//! proves that work went on after the response, or that it stopped.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tokio::time::Instant;
+
+use super::Narrator;
+
+/// How long a call takes.
+pub enum Latency {
+    /// Every call takes the same time.
+    Fixed(Duration),
+    /// Each call takes a random time in `min..max`, drawn from a seeded generator.
+    Between {
+        min: Duration,
+        max: Duration,
+        rng: Mutex<StdRng>,
+    },
+    /// Each key has its own latency; keys not listed take `otherwise`.
+    PerKey {
+        table: Vec<(String, Duration)>,
+        otherwise: Duration,
+    },
+}
+
+impl Latency {
+    /// A random latency in `min..max`, the same sequence for the same seed.
+    pub fn between(min: Duration, max: Duration, seed: u64) -> Self {
+        Latency::Between {
+            min,
+            max,
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// A latency per key, e.g. `[("foo", ms(40)), ("bar", ms(10))]`.
+    pub fn per_key<'a>(table: impl IntoIterator<Item = (&'a str, Duration)>) -> Self {
+        Latency::PerKey {
+            table: table.into_iter().map(|(k, d)| (k.to_owned(), d)).collect(),
+            otherwise: Duration::ZERO,
+        }
+    }
+
+    fn for_call(&self, key: &str) -> Duration {
+        match self {
+            Latency::Fixed(latency) => *latency,
+            Latency::Between { min, max, rng } => {
+                let mut rng = rng.lock().expect("no code panics while holding the rng");
+                rng.random_range(*min..*max)
+            }
+            Latency::PerKey { table, otherwise } => table
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(*otherwise, |(_, d)| *d),
+        }
+    }
+}
+
+/// A snapshot of a backend's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// Calls that began.
+    pub started: usize,
+    /// Calls that ran to the end and returned their answer.
+    pub finished: usize,
+    /// Calls whose future was dropped before they finished.
+    pub cancelled: usize,
+    /// Calls running right now.
+    pub in_flight: usize,
+    /// The most calls that were ever running at once.
+    pub peak_in_flight: usize,
+}
+
+/// A slow dependency with counted calls. Cheap to clone; clones share counters.
+///
+/// ```
+/// use lessons::kit::{Latency, Narrator, SlowBackend, ms};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// let db = SlowBackend::new("db", Latency::Fixed(ms(30)), &Narrator::quiet());
+/// assert_eq!(db.call("users").await, "users");
+/// // A call whose future is dropped part-way counts as cancelled.
+/// let _ = tokio::time::timeout(ms(10), db.call("orders")).await;
+/// let stats = db.stats();
+/// assert_eq!((stats.started, stats.finished, stats.cancelled), (2, 1, 1));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SlowBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Shown in narration: "db", "upstream".
+    name: String,
+    latency: Latency,
+    narrator: Narrator,
+    started: AtomicUsize,
+    finished: AtomicUsize,
+    cancelled: AtomicUsize,
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+}
+
+impl SlowBackend {
+    /// A backend called `name` whose calls take `latency` and are narrated.
+    pub fn new(name: &str, latency: Latency, narrator: &Narrator) -> Self {
+        SlowBackend {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                latency,
+                narrator: narrator.clone(),
+                started: AtomicUsize::new(0),
+                finished: AtomicUsize::new(0),
+                cancelled: AtomicUsize::new(0),
+                in_flight: AtomicUsize::new(0),
+                peak_in_flight: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Calls the backend for `key`; answers `key` after the call's latency.
+    ///
+    /// If the returned future is dropped before it finishes, the call counts as
+    /// cancelled: this is how Rust cancels, and what the lessons measure.
+    pub async fn call(&self, key: &str) -> String {
+        let latency = self.inner.latency.for_call(key);
+        let call = CallInProgress::begin(&self.inner, key, latency);
+        tokio::time::sleep(latency).await;
+        call.finish();
+        key.to_owned()
+    }
+
+    /// The counters as they are now.
+    pub fn stats(&self) -> CallStats {
+        let inner = &self.inner;
+        CallStats {
+            started: inner.started.load(Ordering::SeqCst),
+            finished: inner.finished.load(Ordering::SeqCst),
+            cancelled: inner.cancelled.load(Ordering::SeqCst),
+            in_flight: inner.in_flight.load(Ordering::SeqCst),
+            peak_in_flight: inner.peak_in_flight.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Counts one call; its `Drop` is what notices a call that never finished.
+struct CallInProgress<'a> {
+    backend: &'a Inner,
+    key: &'a str,
+    began: Instant,
+    finished: bool,
+}
+
+impl<'a> CallInProgress<'a> {
+    fn begin(backend: &'a Inner, key: &'a str, latency: Duration) -> Self {
+        backend.started.fetch_add(1, Ordering::SeqCst);
+        let now = backend.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        backend.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        backend.narrator.say(
+            &backend.name,
+            format!("{key}: started (takes {} ms)", latency.as_millis()),
+        );
+        CallInProgress {
+            backend,
+            key,
+            began: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn finish(mut self) {
+        self.finished = true;
+        self.backend.finished.fetch_add(1, Ordering::SeqCst);
+        self.backend
+            .narrator
+            .say(&self.backend.name, format!("{}: finished", self.key));
+    }
+}
+
+impl Drop for CallInProgress<'_> {
+    fn drop(&mut self) {
+        self.backend.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !self.finished {
+            // The future holding this call was dropped at an `.await`: cancelled.
+            self.backend.cancelled.fetch_add(1, Ordering::SeqCst);
+            self.backend.narrator.say(
+                &self.backend.name,
+                format!(
+                    "{}: cancelled after {} ms",
+                    self.key,
+                    self.began.elapsed().as_millis()
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::ms;
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_peak_concurrency() {
+        let db = SlowBackend::new("db", Latency::Fixed(ms(10)), &Narrator::quiet());
+        futures::future::join3(db.call("a"), db.call("b"), db.call("c")).await;
+        let stats = db.stats();
+        assert_eq!(stats.peak_in_flight, 3);
+        assert_eq!(stats.in_flight, 0);
+        assert_eq!(stats.finished, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn same_seed_same_latencies() {
+        let draw = |seed| {
+            let latency = Latency::between(ms(0), ms(1000), seed);
+            (0..5).map(|_| latency.for_call("k")).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn per_key_latency_is_exact() {
+        let db = SlowBackend::new(
+            "db",
+            Latency::per_key([("slow", ms(40)), ("fast", ms(5))]),
+            &Narrator::quiet(),
+        );
+        let start = Instant::now();
+        db.call("fast").await;
+        assert_eq!(start.elapsed(), ms(5));
+    }
+}

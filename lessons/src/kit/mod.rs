@@ -1,0 +1,23 @@
+//! The lessons' kit. Small, boring and tested: every lesson uses it, none copies it.
+
+mod aftermath;
+mod backend;
+mod flags;
+pub mod grading;
+mod narrate;
+mod report;
+mod server;
+mod tasks;
+
+pub use aftermath::{Aftermath, watch_request};
+pub use backend::{CallStats, Latency, SlowBackend};
+pub use flags::Flags;
+pub use narrate::Narrator;
+pub use report::Report;
+pub use server::TestServer;
+pub use tasks::TaskGauge;
+
+/// Milliseconds as a [`std::time::Duration`]: lessons speak in milliseconds.
+pub const fn ms(millis: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(millis)
+}
