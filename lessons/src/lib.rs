@@ -10,5 +10,9 @@
 //! * [`kit::Narrator`] and [`kit::Report`]: time-stamped narration and the `result:` line.
 //! * [`kit::Flags`]: `--seed`, `--serve` and `--scale`, shared by every lesson.
 //! * [`kit::grading`]: the bounded waits the exercise graders use, so they never hang.
+//!
+//! [`scenarios`] holds what a broken lesson and its fixed twin both stage, so that
+//! their figures compare: the same backends, the same timings.
 
 pub mod kit;
+pub mod scenarios;

@@ -7,77 +7,37 @@
 //! does cancel it, unless the handler spawned its work: then the second query is
 //! still issued after the 408.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use lessons::kit::{
-    Aftermath, Flags, Latency, Narrator, Report, SlowBackend, TaskGauge, TestServer, watch_request,
+use lessons::kit::{Flags, Narrator, Report, TestServer};
+use lessons::scenarios::timeouts::{
+    Calls, FIRST_QUERY, KEYS, SECOND_QUERY, Scenario, Step, run_steps,
 };
 use tokio::sync::{mpsc, oneshot};
 use tower_http::timeout::TimeoutLayer;
 
 const ABOUT: &str = "Lesson 02: timeouts that answer on time and leave the work running";
 
-/// The four things the fan-out handler asks for.
-const KEYS: [&str; 4] = ["foo", "bar", "baz", "qux"];
-
-// ANCHOR: scenario
-/// The timing of both scenarios. Every backend call is slower than the timeout that
-/// guards it, so every run shows the timeout firing while work is under way.
-struct Timing {
-    /// The fan-out handler gives up after this long.
-    fanout_timeout: Duration,
-    /// Each fan-out call takes a random time in this range: always past the timeout.
-    fanout_latency: (Duration, Duration),
-    /// The timeout middleware answers 408 after this long.
-    middleware_timeout: Duration,
-    /// The user handler's first query: slower than the middleware allows.
-    first_query: Duration,
-    /// Its second query, issued when the first returns.
-    second_query: Duration,
-}
-
-impl Timing {
-    fn new(flags: &Flags) -> Self {
-        Timing {
-            fanout_timeout: flags.ms(50),
-            fanout_latency: (flags.ms(150), flags.ms(400)),
-            middleware_timeout: flags.ms(100),
-            first_query: flags.ms(150),
-            second_query: flags.ms(50),
-        }
-    }
-}
-// ANCHOR_END: scenario
-
-/// What the fan-out handler needs: the backend and its deadline.
-#[derive(Clone)]
-struct FanOut {
-    backend: SlowBackend,
-    timeout: Duration,
-}
-
 // ANCHOR: fanout_leak
 /// The article's handler, in Rust: a task per call, a collector task, and a race
 /// between the collected answers and a timer.
-async fn fan_out_with_timeout(State(fan_out): State<FanOut>) -> String {
+async fn fan_out_with_timeout(State(scenario): State<Scenario>) -> String {
     let (answers_tx, mut answers_rx) = mpsc::channel(KEYS.len());
     for key in KEYS {
-        let backend = fan_out.backend.clone();
+        let backend = scenario.backend.clone();
         let answers_tx = answers_tx.clone();
         // LEAK: this task outlives the response: nothing holds its handle, nothing
-        // tells it the answer is no longer wanted.
+        // tells it that the answer is no longer wanted.
         tokio::spawn(async move {
             let answer = backend.call(key).await;
             let _ = answers_tx.send(answer).await;
         });
     }
     let (all_tx, all_rx) = oneshot::channel();
-    // LEAK: so does the collector; it waits for all four answers whatever happens.
+    // LEAK: so does the collector: it waits for all four answers whatever happens.
     tokio::spawn(async move {
         let mut answers = Vec::new();
         for _ in KEYS {
@@ -90,26 +50,27 @@ async fn fan_out_with_timeout(State(fan_out): State<FanOut>) -> String {
 
     tokio::select! {
         Ok(answers) = all_rx => answers,
-        _ = tokio::time::sleep(fan_out.timeout) => "timeout".to_owned(),
+        _ = tokio::time::sleep(scenario.timing.fanout_timeout) => "timeout".to_owned(),
     }
 }
 // ANCHOR_END: fanout_leak
 
 // ANCHOR: user_handlers
 /// The gin article's handler, awaited directly: read the user, then record the visit.
-async fn user_inline(State(db): State<SlowBackend>) -> String {
-    let user = db.call("SELECT user").await;
-    db.call("UPDATE last_seen").await;
+async fn user_awaited(State(scenario): State<Scenario>) -> String {
+    let user = scenario.db.call(FIRST_QUERY).await;
+    scenario.db.call(SECOND_QUERY).await;
     user
 }
 
 /// The same work, spawned and awaited: a common shape when work must be `'static`
-/// or run on another worker thread. The timeout drops the `JoinHandle`, not the task.
-async fn user_spawned(State(db): State<SlowBackend>) -> Result<String, StatusCode> {
-    // LEAK: dropping a JoinHandle detaches the task; it runs on after the 408.
+/// or run on another worker thread.
+async fn user_spawned(State(scenario): State<Scenario>) -> Result<String, StatusCode> {
+    // LEAK: the timeout drops this JoinHandle, and dropping a JoinHandle detaches
+    // the task: it runs on after the 408 and issues the second query.
     let work = tokio::spawn(async move {
-        let user = db.call("SELECT user").await;
-        db.call("UPDATE last_seen").await;
+        let user = scenario.db.call(FIRST_QUERY).await;
+        scenario.db.call(SECOND_QUERY).await;
         user
     });
     work.await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
@@ -117,92 +78,61 @@ async fn user_spawned(State(db): State<SlowBackend>) -> Result<String, StatusCod
 // ANCHOR_END: user_handlers
 
 // ANCHOR: router
-fn router(fan_out: FanOut, db: SlowBackend, middleware_timeout: Duration) -> Router {
+fn router(scenario: Scenario) -> Router {
     // tower-http's timeout answers 408 and drops the handler's future.
-    let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, middleware_timeout);
+    let timeout = TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        scenario.timing.middleware_timeout,
+    );
     let users = Router::new()
-        .route("/user/inline", get(user_inline))
+        .route("/user/awaited", get(user_awaited))
         .route("/user/spawned", get(user_spawned))
-        .layer(timeout)
-        .with_state(db);
+        .layer(timeout);
     Router::new()
         .route("/fanout", get(fan_out_with_timeout))
-        .with_state(fan_out)
         .merge(users)
+        .with_state(scenario)
 }
 // ANCHOR_END: router
 
-fn backends(flags: &Flags, timing: &Timing, narrator: &Narrator) -> (FanOut, SlowBackend) {
-    let (min, max) = timing.fanout_latency;
-    let fan_out = FanOut {
-        backend: SlowBackend::new("backend", Latency::between(min, max, flags.seed), narrator),
-        timeout: timing.fanout_timeout,
-    };
-    let db = SlowBackend::new(
-        "db",
-        Latency::per_key([
-            ("SELECT user", timing.first_query),
-            ("UPDATE last_seen", timing.second_query),
-        ]),
-        narrator,
-    );
-    (fan_out, db)
-}
-
 // ANCHOR: drive
+const STEPS: [Step; 3] = [
+    Step {
+        title: "fan-out with select! and a timer: \"timeout\" on time, the calls go on",
+        path: "/fanout",
+        calls: Calls::Backend,
+    },
+    Step {
+        title: "timeout middleware, queries awaited: the handler is dropped, so cancelled",
+        path: "/user/awaited",
+        calls: Calls::Db,
+    },
+    Step {
+        title: "timeout middleware, queries in a spawned task: 408, then the second query",
+        path: "/user/spawned",
+        calls: Calls::Db,
+    },
+];
+
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
-    let timing = Timing::new(flags);
-    let (fan_out, db) = backends(flags, &timing, narrator);
-    let server = TestServer::start(router(
-        fan_out.clone(),
-        db.clone(),
-        timing.middleware_timeout,
-    ))
-    .await?;
-    let gauge = TaskGauge::new();
-    // Long enough for every leftover call to finish and be seen finishing.
-    let linger = timing.fanout_latency.1 + timing.first_query + timing.second_query;
-
-    narrator.scenario("fan-out with select! and a timer: \"timeout\" on time, work goes on");
-    let fanout = watch_request(
-        &server,
-        "/fanout",
-        &fan_out.backend,
-        &gauge,
-        narrator,
-        linger,
-    )
-    .await?;
-
-    narrator.scenario("timeout middleware, handler awaits its queries: dropped, so cancelled");
-    let inline = watch_request(&server, "/user/inline", &db, &gauge, narrator, linger).await?;
-
-    narrator
-        .scenario("timeout middleware, handler awaits a spawned task: 408, then the second query");
-    let spawned = watch_request(&server, "/user/spawned", &db, &gauge, narrator, linger).await?;
-
+    let scenario = Scenario::new(flags, narrator);
+    let server = TestServer::start(router(scenario.clone())).await?;
+    let [fanout, awaited, spawned] = run_steps(&server, &scenario, &STEPS, narrator)
+        .await?
+        .try_into()
+        .expect("one aftermath per step");
     server.shutdown().await?;
-    Ok(report(&fanout, &inline, &spawned))
-}
 
-fn report(fanout: &Aftermath, inline: &Aftermath, spawned: &Aftermath) -> Report {
-    Report::new()
+    Ok(Report::new()
         .with("responded_ms", fanout.responded.as_millis())
-        .with(
-            "body",
-            if fanout.body == "timeout" {
-                "timeout"
-            } else {
-                "answers"
-            },
-        )
+        .with("body", &fanout.body)
         .with("leaked_tasks", fanout.leaked_tasks)
         .with("work_after_response", fanout.finished_after_response)
         .with("middleware_status", spawned.status.as_u16())
-        .with("inline_second_query", inline.started_after_response)
-        .with("inline_leaked_tasks", inline.leaked_tasks)
+        .with("awaited_second_query", awaited.started_after_response)
+        .with("awaited_leaked_tasks", awaited.leaked_tasks)
         .with("spawned_second_query", spawned.started_after_response)
-        .with("spawned_leaked_tasks", spawned.leaked_tasks)
+        .with("spawned_leaked_tasks", spawned.leaked_tasks))
 }
 // ANCHOR_END: drive
 
@@ -214,12 +144,9 @@ async fn main() -> Result<()> {
     let report = demo(&flags, &narrator).await?;
     narrator.result(&report);
     if flags.serve {
-        let timing = Timing::new(&flags);
-        let (fan_out, db) = backends(&flags, &timing, &narrator);
-        let server = TestServer::start(router(fan_out, db, timing.middleware_timeout)).await?;
-        server
-            .serve_until_ctrl_c(&narrator, &["/fanout", "/user/inline", "/user/spawned"])
-            .await?;
+        let server = TestServer::start(router(Scenario::new(&flags, &narrator))).await?;
+        let paths = STEPS.map(|step| step.path);
+        server.serve_until_ctrl_c(&narrator, &paths).await?;
     }
     Ok(())
 }
@@ -234,7 +161,7 @@ mod tests {
         assert_eq!(report.get("body"), Some("timeout"), "{report}");
         assert!(
             report.number("leaked_tasks") > 0,
-            "spawned calls should outlive the response: {report}"
+            "the spawned calls should outlive the response: {report}"
         );
         assert!(
             report.number("work_after_response") > 0,
@@ -246,8 +173,8 @@ mod tests {
     async fn the_middleware_cancels_awaited_work_but_not_spawned_work() {
         let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
         assert_eq!(report.number("middleware_status"), 408, "{report}");
-        assert_eq!(report.number("inline_second_query"), 0, "{report}");
-        assert_eq!(report.number("inline_leaked_tasks"), 0, "{report}");
+        assert_eq!(report.number("awaited_second_query"), 0, "{report}");
+        assert_eq!(report.number("awaited_leaked_tasks"), 0, "{report}");
         assert_eq!(report.number("spawned_second_query"), 1, "{report}");
         assert!(report.number("spawned_leaked_tasks") > 0, "{report}");
     }

@@ -23,7 +23,7 @@ pub enum Latency {
     Between {
         min: Duration,
         max: Duration,
-        rng: Mutex<StdRng>,
+        rng: Box<Mutex<StdRng>>,
     },
     /// Each key has its own latency; keys not listed take `otherwise`.
     PerKey {
@@ -38,7 +38,7 @@ impl Latency {
         Latency::Between {
             min,
             max,
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            rng: Box::new(Mutex::new(StdRng::seed_from_u64(seed))),
         }
     }
 

@@ -1,0 +1,291 @@
+//! Lesson 04: context-style cancellation with tokio.
+//!
+//! What Go's `context` gives a server, in tokio's terms: a tree of cancellation
+//! tokens (a parent cancels its children, never the reverse), a loop that ends when
+//! told, a deadline shared by every call of a request, and values that belong to
+//! one request. Each rule is shown happening, and measured.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use axum::Extension;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::future::join_all;
+use lessons::kit::{Flags, Latency, Narrator, Report, SlowBackend, TaskGauge, TestServer};
+use tokio::time::{Instant, timeout_at};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const ABOUT: &str =
+    "Lesson 04: cancellation trees, loops that stop, deadlines, request-scoped values";
+
+// ANCHOR: tree
+/// Builds a small tree, cancels a leaf, then the root, and reports who saw what.
+async fn token_tree(narrator: &Narrator) -> (bool, bool) {
+    let server = CancellationToken::new();
+    let request = server.child_token();
+    let db_query = request.child_token();
+    let audit_log = request.child_token();
+
+    narrator.say("tree", "cancel db_query (a leaf)");
+    db_query.cancel();
+    let child_cancels_parent = request.is_cancelled() || server.is_cancelled();
+    narrator.say(
+        "tree",
+        format!(
+            "db_query={} request={} server={} audit_log={}",
+            db_query.is_cancelled(),
+            request.is_cancelled(),
+            server.is_cancelled(),
+            audit_log.is_cancelled()
+        ),
+    );
+
+    narrator.say("tree", "cancel server (the root)");
+    server.cancel();
+    let parent_cancels_child = request.is_cancelled() && audit_log.is_cancelled();
+    narrator.say(
+        "tree",
+        format!(
+            "request={} audit_log={}",
+            request.is_cancelled(),
+            audit_log.is_cancelled()
+        ),
+    );
+    (parent_cancels_child, child_cancels_parent)
+}
+// ANCHOR_END: tree
+
+// ANCHOR: loop
+/// Go's `for { select { case <-ctx.Done(): return … } }`: a loop with an exit.
+async fn ticking_loop(stop: CancellationToken, period: Duration, narrator: Narrator) -> u32 {
+    let mut ticks = 0;
+    let mut ticker = tokio::time::interval(period);
+    narrator.say("loop", "started");
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = ticker.tick() => ticks += 1,
+        }
+    }
+    narrator.say(
+        "loop",
+        format!("saw the cancellation after {ticks} ticks: exiting"),
+    );
+    ticks
+}
+
+/// Runs the loop, cancels it, and measures how long it takes to be gone.
+async fn loop_that_stops(flags: &Flags, narrator: &Narrator) -> Result<(u32, u128)> {
+    let stop = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let looping = tracker.spawn(ticking_loop(stop.clone(), flags.ms(10), narrator.clone()));
+    tracker.close();
+
+    tokio::time::sleep(flags.ms(100)).await;
+    narrator.say("main", "cancel");
+    let cancelled_at = Instant::now();
+    stop.cancel();
+    tracker.wait().await;
+    let exit_ms = cancelled_at.elapsed().as_millis();
+    narrator.say(
+        "main",
+        format!("the loop's task is gone {exit_ms} ms after the cancel"),
+    );
+    Ok((looping.await?, exit_ms))
+}
+// ANCHOR_END: loop
+
+// ANCHOR: deadline
+/// Go's `WithDeadline`: the request has one deadline, passed down as a value, and
+/// every call waits at most until it. Two calls of 80 ms do not fit in 120 ms: the
+/// second is cut at the deadline, not 80 ms after it starts.
+async fn two_calls_before(db: &SlowBackend, deadline: Instant) -> Result<(), &'static str> {
+    timeout_at(deadline, db.call("SELECT orders"))
+        .await
+        .map_err(|_| "deadline passed")?;
+    timeout_at(deadline, db.call("SELECT invoices"))
+        .await
+        .map_err(|_| "deadline passed")?;
+    Ok(())
+}
+// ANCHOR_END: deadline
+
+// ANCHOR: values
+/// A request's id: set once by a middleware, read by everything that logs.
+#[derive(Clone, Debug)]
+struct RequestId(String);
+
+tokio::task_local! {
+    /// The same id, reachable from code too deep to pass it to: Go's `ctx.Value`.
+    static CURRENT_REQUEST: RequestId;
+}
+
+/// Middleware: reads `x-request-id`, rejects a bad one with 400 and a reason, and
+/// makes the id available both as an extension and as a task-local.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = match request
+        .headers()
+        .get("x-request-id")
+        .map(HeaderValue::to_str)
+    {
+        Some(Ok(id))
+            if (1..=64).contains(&id.len())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            id.to_owned()
+        }
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "x-request-id: 1 to 64 letters, digits or '-'",
+            )
+                .into_response();
+        }
+        None => "anonymous".to_owned(),
+    };
+    let id = RequestId(id);
+    request.extensions_mut().insert(id.clone());
+    CURRENT_REQUEST.scope(id, next.run(request)).await
+}
+
+/// The handler takes the id explicitly (preferred: it shows in the signature)...
+async fn profile(State(db): State<SlowBackend>, Extension(id): Extension<RequestId>) -> String {
+    db.call("SELECT profile").await;
+    format!("{} {}", id.0, deep_in_the_call_stack())
+}
+
+/// ...while code far below it reads the task-local, as Go code reads `ctx.Value`.
+fn deep_in_the_call_stack() -> String {
+    CURRENT_REQUEST
+        .try_with(|id| id.0.clone())
+        .unwrap_or_else(|_| "outside any request".to_owned())
+}
+// ANCHOR_END: values
+
+fn router(db: SlowBackend) -> Router {
+    Router::new()
+        .route("/profile", get(profile))
+        .layer(middleware::from_fn(request_id))
+        .with_state(db)
+}
+
+/// Sends three requests at once with their own ids, and one with a bad id.
+async fn values_stay_with_their_request(
+    server: &TestServer,
+    narrator: &Narrator,
+) -> Result<(usize, u16)> {
+    let ids = ["alice-1", "bob-2", "carol-3"];
+    let calls = ids.map(|id| async move {
+        narrator.say("client", format!("-> GET /profile (x-request-id: {id})"));
+        let response = server
+            .client()
+            .get(server.url("/profile"))
+            .header("x-request-id", id)
+            .send()
+            .await?;
+        let body = response.text().await?;
+        narrator.say("client", format!("<- {body:?}"));
+        anyhow::Ok(body == format!("{id} {id}"))
+    });
+    let mut matched = 0;
+    for answer in join_all(calls).await {
+        matched += usize::from(answer?);
+    }
+    let response = server
+        .client()
+        .get(server.url("/profile"))
+        .header("x-request-id", "no spaces please")
+        .send()
+        .await?;
+    let status = response.status();
+    narrator.say(
+        "client",
+        format!("<- {status} {:?}", response.text().await?),
+    );
+    Ok((matched, status.as_u16()))
+}
+
+// ANCHOR: drive
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    let gauge = TaskGauge::new();
+
+    narrator.scenario("a token tree: the parent cancels its children, never the reverse");
+    let (parent_cancels_child, child_cancels_parent) = token_tree(narrator).await;
+
+    narrator.scenario("a loop with an exit: it ends when its token is cancelled");
+    let (loop_ticks, loop_exit_ms) = loop_that_stops(flags, narrator).await?;
+
+    narrator.scenario("one deadline for the whole request: 120 ms for two calls of 80 ms");
+    let db = SlowBackend::new("db", Latency::Fixed(flags.ms(80)), narrator);
+    let started = Instant::now();
+    let outcome = two_calls_before(&db, started + flags.ms(120)).await;
+    let deadline_ms = started.elapsed().as_millis();
+    narrator.say("main", format!("{outcome:?} after {deadline_ms} ms"));
+    let deadline_calls = db.stats();
+
+    narrator.scenario("request-scoped values: each request sees its own id");
+    let server = TestServer::start(router(SlowBackend::new(
+        "db",
+        Latency::Fixed(flags.ms(20)),
+        narrator,
+    )))
+    .await?;
+    let (ids_matched, bad_id_status) = values_stay_with_their_request(&server, narrator).await?;
+    server.shutdown().await?;
+
+    Ok(Report::new()
+        .with("parent_cancels_child", parent_cancels_child)
+        .with("child_cancels_parent", child_cancels_parent)
+        .with("loop_ticks", loop_ticks)
+        .with("loop_exit_ms", loop_exit_ms)
+        .with("deadline_ms", deadline_ms)
+        .with("deadline_calls_finished", deadline_calls.finished)
+        .with("deadline_calls_cancelled", deadline_calls.cancelled)
+        .with("request_ids_matched", format!("{ids_matched}/3"))
+        .with("bad_id_status", bad_id_status)
+        .with("leaked_tasks", gauge.settle(flags.ms(100)).await))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let flags = Flags::from_env(ABOUT);
+    let narrator = Narrator::new();
+    narrator.intro(ABOUT, flags.seed);
+    let report = demo(&flags, &narrator).await?;
+    narrator.result(&report);
+    if flags.serve {
+        let server = TestServer::start(router(SlowBackend::new(
+            "db",
+            Latency::Fixed(flags.ms(20)),
+            &narrator,
+        )))
+        .await?;
+        server.serve_until_ctrl_c(&narrator, &["/profile"]).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cancellation_flows_down_deadlines_cut_and_values_stay_put() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        assert!(report.flag("parent_cancels_child"), "{report}");
+        assert!(!report.flag("child_cancels_parent"), "{report}");
+        assert!(report.number("loop_ticks") > 0, "{report}");
+        assert_eq!(report.number("deadline_calls_finished"), 1, "{report}");
+        assert_eq!(report.number("deadline_calls_cancelled"), 1, "{report}");
+        assert_eq!(report.get("request_ids_matched"), Some("3/3"), "{report}");
+        assert_eq!(report.number("bad_id_status"), 400, "{report}");
+        assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+    }
+}
