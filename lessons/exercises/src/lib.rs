@@ -1,0 +1,13 @@
+//! Your exercises, one file each, in the order of the lessons.
+//!
+//! Open a file, read its comments, replace the `todo!()`, then grade it:
+//!
+//! ```text
+//! cargo test -p exercises --test ex01_fan_out   # one exercise
+//! cargo grade                                   # your progress over all of them
+//! ```
+
+pub mod ex01_fan_out;
+pub mod ex02_deadline;
+pub mod ex03_cancel_spawned;
+pub mod ex04_pollers;

@@ -1,0 +1,205 @@
+//! Plausible wrong answers to the exercises, one module each.
+//!
+//! A grader that only fails on `todo!()` proves little: learners hand in answers
+//! that are half right. Each module here is one such answer, and each test target
+//! runs the exercise's real grader against it. Every one of them must fail: CI
+//! checks that with `cargo grade --expect-caught`. Not a default member, so the
+//! maintainer suite stays green.
+
+/// Exercise 01, awaited one after another: right answers, the sum of the latencies.
+pub mod ex01_sequential {
+    use lessons::kit::SlowBackend;
+
+    pub async fn fetch_all(backend: &SlowBackend, keys: &[&str]) -> Vec<String> {
+        let mut answers = Vec::new();
+        for key in keys {
+            answers.push(backend.call(key).await);
+        }
+        answers
+    }
+}
+
+/// Exercise 01, Go style: spawned calls and a channel: fast, but in the order the
+/// calls finish.
+pub mod ex01_completion_order {
+    use lessons::kit::SlowBackend;
+    use tokio::sync::mpsc;
+
+    pub async fn fetch_all(backend: &SlowBackend, keys: &[&str]) -> Vec<String> {
+        let (answers_tx, mut answers_rx) = mpsc::channel(keys.len().max(1));
+        for key in keys {
+            let (backend, key, answers_tx) = (backend.clone(), key.to_string(), answers_tx.clone());
+            tokio::spawn(async move { answers_tx.send(backend.call(&key).await).await });
+        }
+        drop(answers_tx);
+        let mut answers = Vec::new();
+        while let Some(answer) = answers_rx.recv().await {
+            answers.push(answer);
+        }
+        answers
+    }
+}
+
+/// Exercise 02, lesson 02's bug: spawned calls, a timeout on collecting them. Answers
+/// on time; the calls run on.
+pub mod ex02_spawned_then_timed_out {
+    use std::time::Duration;
+
+    use lessons::kit::SlowBackend;
+
+    pub use super::TimedOut;
+
+    pub async fn fetch_all_within(
+        backend: &SlowBackend,
+        keys: &[&str],
+        limit: Duration,
+    ) -> Result<Vec<String>, TimedOut> {
+        let handles: Vec<_> = keys
+            .iter()
+            .map(|key| {
+                let (backend, key) = (backend.clone(), key.to_string());
+                tokio::spawn(async move { backend.call(&key).await })
+            })
+            .collect();
+        let all = async {
+            let mut answers = Vec::new();
+            for handle in handles {
+                answers.extend(handle.await.ok());
+            }
+            answers
+        };
+        tokio::time::timeout(limit, all).await.map_err(|_| TimedOut)
+    }
+}
+
+/// Exercise 02, a timeout per call: each call is bounded, the whole is not.
+pub mod ex02_timeout_per_call {
+    use std::time::Duration;
+
+    use lessons::kit::SlowBackend;
+
+    pub use super::TimedOut;
+
+    pub async fn fetch_all_within(
+        backend: &SlowBackend,
+        keys: &[&str],
+        limit: Duration,
+    ) -> Result<Vec<String>, TimedOut> {
+        let mut answers = Vec::new();
+        for key in keys {
+            let answer = tokio::time::timeout(limit, backend.call(key)).await;
+            answers.push(answer.map_err(|_| TimedOut)?);
+        }
+        Ok(answers)
+    }
+}
+
+/// Exercise 03, `tokio::spawn` alone: dropping the JoinHandle detaches the task.
+pub mod ex03_plain_spawn {
+    use std::future::Future;
+
+    use tokio::task::JoinError;
+
+    pub async fn run_in_task<F>(work: F) -> Result<F::Output, JoinError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(work).await
+    }
+}
+
+/// Exercise 03, no task at all: cancels fine, but the work never leaves the caller.
+pub mod ex03_no_spawn {
+    use std::future::Future;
+
+    use tokio::task::JoinError;
+
+    pub async fn run_in_task<F>(work: F) -> Result<F::Output, JoinError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Ok(work.await)
+    }
+}
+
+/// Exercise 04, every poller given `shutdown` itself: stopping one stops the service.
+pub mod ex04_shared_token {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        super::spawn_pollers(db, keys, tracker, |_| shutdown.clone(), true)
+    }
+}
+
+/// Exercise 04, the token checked only between calls: stops, but a call late.
+pub mod ex04_checks_between_calls {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        super::spawn_pollers(db, keys, tracker, |_| shutdown.child_token(), false)
+    }
+}
+
+/// Exercise 04, pollers spawned with `tokio::spawn`: nothing to wait on at shutdown.
+pub mod ex04_untracked {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        _tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        let untracked = TaskTracker::new();
+        super::spawn_pollers(db, keys, &untracked, |_| shutdown.child_token(), true)
+    }
+}
+
+/// The exercise 02 error type, as the exercise declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+/// The pollers of the exercise 04 mistakes, which differ only in their token, their
+/// tracker, and whether a call races the token or the token is checked between calls.
+fn spawn_pollers(
+    db: &lessons::kit::SlowBackend,
+    keys: &[&str],
+    tracker: &tokio_util::task::TaskTracker,
+    token_for: impl Fn(&str) -> tokio_util::sync::CancellationToken,
+    race_the_call: bool,
+) -> Vec<tokio_util::sync::CancellationToken> {
+    keys.iter()
+        .map(|key| {
+            let stop = token_for(key);
+            let (db, key, poller_stop) = (db.clone(), key.to_string(), stop.clone());
+            tracker.spawn(async move {
+                while !poller_stop.is_cancelled() {
+                    if race_the_call {
+                        poller_stop.run_until_cancelled(db.call(&key)).await;
+                    } else {
+                        db.call(&key).await;
+                    }
+                }
+            });
+            stop
+        })
+        .collect()
+}

@@ -1,0 +1,6 @@
+//! Exercise 02's grader against the mistake `ex02_timeout_per_call`: this must fail.
+
+use mistakes::ex02_timeout_per_call as subject;
+
+#[path = "../../exercises/graders/ex02_deadline.rs"]
+mod grader;

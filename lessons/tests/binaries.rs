@@ -1,0 +1,105 @@
+//! The command contract, checked on the real binaries: every lesson runs by itself,
+//! narrates with time stamps, exits 0, and ends with a parseable `result:` line.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lessons::kit::Report;
+
+/// Far above a lesson's few seconds: only a hung lesson gets near it.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Runs a lesson binary with a fixed seed and returns its standard output.
+fn run_lesson(binary: &str) -> String {
+    let mut child = Command::new(binary)
+        .args(["--seed", "7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lesson binary was built by cargo test");
+    let started = Instant::now();
+    while child.try_wait().expect("waiting on the lesson").is_none() {
+        if started.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            panic!("{binary} still running after {HANG_GUARD:?}: a lesson must end by itself");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child
+        .wait_with_output()
+        .expect("reading the lesson's output");
+    let stdout = String::from_utf8(output.stdout).expect("lessons print UTF-8");
+    assert!(
+        output.status.success(),
+        "{binary} exited with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Checks the shape every lesson's output shares, and returns its result line.
+fn check_contract(binary: &str) -> Report {
+    let stdout = run_lesson(binary);
+    let last = stdout.lines().last().unwrap_or_default();
+    let report = Report::parse(last)
+        .unwrap_or_else(|| panic!("{binary}: the last line is not a result line: {last:?}"));
+    let stamped = stdout
+        .lines()
+        .filter(|line| line.starts_with('[') && line.contains(" ms] "))
+        .count();
+    assert!(
+        stamped >= 3,
+        "{binary}: expected time-stamped narration, got:\n{stdout}"
+    );
+    report
+}
+
+#[test]
+fn lesson_00_serves_and_shuts_down_cleanly() {
+    let report = check_contract(env!("CARGO_BIN_EXE_00_test_server"));
+    assert_eq!(report.number("status"), 200);
+    assert_eq!(report.number("tasks_after_shutdown"), 0);
+}
+
+#[test]
+fn lesson_01_reports_the_three_timings() {
+    let report = check_contract(env!("CARGO_BIN_EXE_01_naive_fanout"));
+    assert_eq!(report.number("calls"), 4);
+    assert!(
+        report.number("sequential_ms") > report.number("concurrent_ms"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lesson_02_shows_the_leak() {
+    let report = check_contract(env!("CARGO_BIN_EXE_02_timeout_leak"));
+    assert!(report.number("leaked_tasks") > 0, "{report}");
+    assert!(report.number("work_after_response") > 0, "{report}");
+}
+
+#[test]
+fn lesson_03_shows_no_leak() {
+    let report = check_contract(env!("CARGO_BIN_EXE_03_timeout_fixed"));
+    assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+    assert_eq!(report.number("work_after_response"), 0, "{report}");
+}
+
+#[test]
+fn lesson_04_reports_the_rules() {
+    let report = check_contract(env!("CARGO_BIN_EXE_04_cancellation"));
+    assert!(report.flag("parent_cancels_child"), "{report}");
+    assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+}
+
+#[test]
+fn bad_flags_are_refused_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_00_test_server"))
+        .args(["--seed", "seven"])
+        .output()
+        .expect("running the lesson");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--seed seven: not a number"), "{stderr}");
+}

@@ -1,0 +1,10 @@
+//! Reference solutions to the exercises, one file each.
+//!
+//! Each is graded by the same grader as the learner's file (`tests/` here includes
+//! the graders from `lessons/exercises/graders/`), so `cargo test` at the root proves
+//! that every grader passes on a right answer.
+
+pub mod ex01_fan_out;
+pub mod ex02_deadline;
+pub mod ex03_cancel_spawned;
+pub mod ex04_pollers;
