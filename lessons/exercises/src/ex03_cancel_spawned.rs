@@ -22,7 +22,6 @@ where
 {
     // TODO: spawn `work`, and wait for it.
     // TODO: make dropping this future abort the task (`tokio::spawn` alone does not).
-    let _ = work;
     todo!("spawn the work so that it stops when its caller does")
 }
 // ANCHOR_END: exercise

@@ -27,7 +27,6 @@ pub fn start_pollers(
     // TODO: give each poller a token of its own, derived from `shutdown`.
     // TODO: spawn each poller on `tracker`; in its loop, race each call against
     //       its token, so that a cancellation does not wait for the call to end.
-    let _ = (db, keys, shutdown, tracker);
     todo!("start a stoppable poller per key")
 }
 // ANCHOR_END: exercise

@@ -1,0 +1,214 @@
+//! The exercises, in the order the course teaches them.
+//!
+//! This list is the single source of truth for that order: `cargo grade` walks it,
+//! `--list` prints it, and a test below checks it against the files on disk, so that
+//! an exercise added without an entry here (or an entry without its files) is caught.
+
+/// One exercise, and where its parts live.
+///
+/// An exercise `id` owns six files: the learner's stub `lessons/exercises/src/{id}.rs`,
+/// its grader (test target `lessons/exercises/tests/{id}.rs`, whose body is shared with
+/// the solutions in `lessons/exercises/graders/{id}.rs`), the hint
+/// `lessons/exercises/hints/{id}.md`, and the reference solution `solutions/src/{id}.rs`
+/// with its test `solutions/tests/{id}.rs`.
+#[derive(Debug)]
+pub struct Exercise {
+    /// The exercise's name, also the name of its grader test target.
+    pub id: &'static str,
+    /// The lesson binary (`lessons/src/bin/{lesson}.rs`) that shows the bug it fixes.
+    pub lesson: &'static str,
+    /// What the learner makes work, in a few words.
+    pub title: &'static str,
+    /// Printed when the grader fails: the text of `lessons/exercises/hints/{id}.md`.
+    pub hint: &'static str,
+    /// Plausible wrong answers the grader must reject: test targets of the `mistakes`
+    /// package (`lessons/mistakes/tests/{mistake}.rs`), checked by `--expect-caught`.
+    pub mistakes: &'static [&'static str],
+}
+
+impl Exercise {
+    /// The command that runs this exercise's grader alone, with libtest's full output.
+    pub fn rerun_command(&self) -> String {
+        format!("cargo test -p exercises --test {}", self.id)
+    }
+}
+
+/// Builds an entry; the hint file's name comes from the id, so that the two cannot
+/// drift apart. The hint is compiled in, so a missing hint file is a build error.
+macro_rules! exercise {
+    ($id:literal, $lesson:literal, $title:literal, mistakes: $mistakes:expr) => {
+        Exercise {
+            id: $id,
+            lesson: $lesson,
+            title: $title,
+            hint: include_str!(concat!("../../exercises/hints/", $id, ".md")),
+            mistakes: &$mistakes,
+        }
+    };
+}
+
+/// Every exercise, in course order.
+pub const EXERCISES: &[Exercise] = &[
+    exercise!(
+        "ex01_fan_out",
+        "01_naive_fanout",
+        "ask for everything at once",
+        mistakes: ["ex01_sequential", "ex01_completion_order"]
+    ),
+    exercise!(
+        "ex02_deadline",
+        "02_timeout_leak",
+        "a deadline that stops the work",
+        mistakes: ["ex02_spawned_then_timed_out", "ex02_timeout_per_call"]
+    ),
+    exercise!(
+        "ex03_cancel_spawned",
+        "03_timeout_fixed",
+        "a spawned task that belongs to its caller",
+        mistakes: ["ex03_plain_spawn", "ex03_no_spawn"]
+    ),
+    exercise!(
+        "ex04_pollers",
+        "04_cancellation",
+        "pollers in a cancellation tree",
+        mistakes: [
+            "ex04_shared_token",
+            "ex04_checks_between_calls",
+            "ex04_untracked"
+        ]
+    ),
+];
+
+/// The exercise named `id`, with its position in the course (from 1).
+pub fn find(id: &str) -> Option<(usize, &'static Exercise)> {
+    EXERCISES
+        .iter()
+        .enumerate()
+        .find(|(_, exercise)| exercise.id == id)
+        .map(|(index, exercise)| (index + 1, exercise))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace_root;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The names (without `.rs`) of the Rust files directly in `dir`.
+    fn rust_files_in(dir: &Path) -> BTreeSet<String> {
+        let entries = std::fs::read_dir(dir)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()));
+        entries
+            .map(|entry| entry.expect("a readable directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .filter_map(|path| Some(path.file_stem()?.to_str()?.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn catalog_matches_the_files_on_disk() {
+        let root = workspace_root();
+        let mut problems = Vec::new();
+
+        for exercise in EXERCISES {
+            let id = exercise.id;
+            let files = [
+                format!("lessons/exercises/src/{id}.rs"),
+                format!("lessons/exercises/tests/{id}.rs"),
+                format!("lessons/exercises/graders/{id}.rs"),
+                format!("lessons/exercises/hints/{id}.md"),
+                format!("solutions/src/{id}.rs"),
+                format!("solutions/tests/{id}.rs"),
+            ];
+            for file in files {
+                if !root.join(&file).is_file() {
+                    problems.push(format!("{id}: {file} is missing"));
+                }
+            }
+            // A lesson is a binary: a single file, or a directory with a main.rs.
+            let lesson = root.join("lessons/src/bin").join(exercise.lesson);
+            if !lesson.with_extension("rs").is_file() && !lesson.join("main.rs").is_file() {
+                problems.push(format!(
+                    "{id}: its lesson lessons/src/bin/{}.rs is missing",
+                    exercise.lesson
+                ));
+            }
+        }
+
+        // Every grader, in both packages, must be in the catalog, or `cargo grade`
+        // would never run it.
+        for dir in ["lessons/exercises/tests", "solutions/tests"] {
+            for name in rust_files_in(&root.join(dir)) {
+                if find(&name).is_none() {
+                    problems.push(format!("{dir}/{name}.rs is not in the catalog"));
+                }
+            }
+        }
+
+        // The same for the mistakes: each listed one exists, each existing one is listed
+        // (with its exercise, whose grader it must include).
+        let listed: BTreeSet<_> = EXERCISES
+            .iter()
+            .flat_map(|exercise| exercise.mistakes.iter().map(move |m| (*m, exercise.id)))
+            .collect();
+        for (mistake, id) in &listed {
+            let file = format!("lessons/mistakes/tests/{mistake}.rs");
+            match std::fs::read_to_string(root.join(&file)) {
+                Ok(text) if text.contains(&format!("graders/{id}.rs")) => {}
+                Ok(_) => problems.push(format!("{file} does not include {id}'s grader")),
+                Err(_) => problems.push(format!("{id}: {file} is missing")),
+            }
+        }
+        for name in rust_files_in(&root.join("lessons/mistakes/tests")) {
+            if !listed.iter().any(|(mistake, _)| *mistake == name) {
+                problems.push(format!(
+                    "lessons/mistakes/tests/{name}.rs is not in the catalog"
+                ));
+            }
+        }
+
+        assert!(
+            problems.is_empty(),
+            "the catalog (lessons/grade/src/catalog.rs) and the files disagree:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+
+    #[test]
+    fn ids_are_unique_and_numbered_in_order() {
+        let ids: BTreeSet<_> = EXERCISES.iter().map(|exercise| exercise.id).collect();
+        assert_eq!(ids.len(), EXERCISES.len(), "an id appears twice");
+        for (index, exercise) in EXERCISES.iter().enumerate() {
+            let number = format!("ex{:02}_", index + 1);
+            assert!(
+                exercise.id.starts_with(&number),
+                "{} is exercise {} of the course: its id should start with {number}",
+                exercise.id,
+                index + 1
+            );
+        }
+    }
+
+    #[test]
+    fn every_exercise_has_a_mistake_its_grader_must_catch() {
+        for exercise in EXERCISES {
+            assert!(
+                !exercise.mistakes.is_empty(),
+                "{}: list at least one plausible wrong answer its grader must reject",
+                exercise.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_exercise_has_a_hint() {
+        for exercise in EXERCISES {
+            assert!(
+                !exercise.hint.trim().is_empty(),
+                "{} has an empty hint",
+                exercise.id
+            );
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! `cargo grade`: checks the learner's exercises in course order and says what to do next.
+//!
+//! It runs each exercise's grader in turn and prints one line per exercise. At the
+//! first failure it stops and shows what the learner needs to move on: which tests
+//! failed, the first panic message (or rustc's first error), the exercise's hint and
+//! the command that reruns that grader alone. Later exercises are not run: they build
+//! on the earlier ones, and a wall of failures from stubs not yet begun helps no one.
+//!
+//! `--expect-unsolved` and `--expect-caught` are for the course's CI: every grader must
+//! fail on the untouched stubs, or it would pass a learner who has done nothing, and on
+//! the plausible wrong answers in `lessons/mistakes`, or it would pass one who is only
+//! half right.
+
+use std::process::ExitCode;
+
+use grade::catalog::{self, EXERCISES, Exercise};
+use grade::{Outcome, grader};
+
+const USAGE: &str = "\
+Checks your exercises (lessons/exercises/src) in course order and stops at the first
+one that is not solved yet, with its hint.
+
+usage: cargo grade [--only ID] [--list] [--expect-unsolved | --expect-caught] [--help]
+
+  --only ID           grade this exercise alone (ids: see --list)
+  --list              list the exercises, in order, with their lessons
+  --expect-unsolved   for the course's maintainers: run every grader and check that
+                      each one fails on the untouched stubs
+  --expect-caught     for the course's maintainers: check that every grader rejects
+                      the plausible wrong answers in lessons/mistakes
+  --help              show this text";
+
+/// What the command line asks for.
+#[derive(Debug, Default)]
+struct Args {
+    only: Option<&'static Exercise>,
+    list: bool,
+    expect_unsolved: bool,
+    expect_caught: bool,
+    help: bool,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+    let mut parsed = Args::default();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--only" => {
+                let id = args.next().ok_or("--only needs an exercise id")?;
+                let (_, exercise) = catalog::find(&id).ok_or_else(|| {
+                    let ids: Vec<_> = EXERCISES.iter().map(|exercise| exercise.id).collect();
+                    format!(
+                        "no exercise is called {id}; the exercises are: {}",
+                        ids.join(", ")
+                    )
+                })?;
+                parsed.only = Some(exercise);
+            }
+            "--list" => parsed.list = true,
+            "--expect-unsolved" => parsed.expect_unsolved = true,
+            "--expect-caught" => parsed.expect_caught = true,
+            "--help" | "-h" => parsed.help = true,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(parsed)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(problem) => {
+            eprintln!("grade: {problem}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.help {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    if args.list {
+        list();
+        return ExitCode::SUCCESS;
+    }
+
+    let chosen: Vec<(usize, &Exercise)> = EXERCISES
+        .iter()
+        .enumerate()
+        .map(|(index, exercise)| (index + 1, exercise))
+        .filter(|(_, exercise)| args.only.is_none_or(|only| only.id == exercise.id))
+        .collect();
+    let result = if args.expect_unsolved {
+        expect_unsolved(&chosen)
+    } else if args.expect_caught {
+        expect_caught(&chosen)
+    } else {
+        grade(&chosen, args.only.is_some())
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("grade: could not run cargo: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One progress line: `  ✓ 01 ex01_fan_out         ask for everything at once`.
+fn line(mark: char, number: usize, exercise: &Exercise) -> String {
+    format!("  {mark} {}", columns(number, exercise, 0))
+}
+
+/// The number, the id and the title, the id padded so that the titles line up (and
+/// the title padded to `title_width`, for a column after it).
+fn columns(number: usize, exercise: &Exercise, title_width: usize) -> String {
+    let id_width = EXERCISES
+        .iter()
+        .map(|exercise| exercise.id.len())
+        .max()
+        .unwrap_or(0);
+    format!(
+        "{number:02} {:<id_width$}  {:<title_width$}",
+        exercise.id, exercise.title
+    )
+}
+
+/// The longest title's width, to start a column after the titles.
+fn title_width() -> usize {
+    EXERCISES
+        .iter()
+        .map(|exercise| exercise.title.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+fn list() {
+    println!("The exercises, in course order:\n");
+    for (index, exercise) in EXERCISES.iter().enumerate() {
+        let columns = columns(index + 1, exercise, title_width());
+        println!("  {columns}  lesson {}", exercise.lesson);
+    }
+    println!("\nSolve each in lessons/exercises/src/ID.rs, then run `cargo grade`.");
+}
+
+/// The learner's mode: grade in order, stop at the first exercise not solved.
+fn grade(chosen: &[(usize, &Exercise)], only_one: bool) -> std::io::Result<ExitCode> {
+    match chosen {
+        [(_, exercise)] if only_one => println!("Grading {}...\n", exercise.id),
+        _ => println!("Grading your exercises in course order...\n"),
+    }
+    let mut solved = 0;
+    for &(number, exercise) in chosen {
+        let outcome = grader::run(exercise)?;
+        if outcome == Outcome::Passed {
+            println!("{}", line('✓', number, exercise));
+            solved += 1;
+            continue;
+        }
+        println!("{}", line('✗', number, exercise));
+        explain(exercise, &outcome);
+        if !only_one {
+            println!("\n{solved} of {} exercises solved.", EXERCISES.len());
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+
+    if only_one {
+        println!("\nSolved. `cargo grade` checks every exercise, in order.");
+    } else {
+        println!("\n{solved} of {} exercises solved.", EXERCISES.len());
+        println!("All done: every exercise passes its grader. Congratulations!");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything the learner needs after a failure, indented under its progress line.
+fn explain(exercise: &Exercise, outcome: &Outcome) {
+    println!();
+    match outcome {
+        Outcome::Passed => return,
+        Outcome::NotStarted { tests } => {
+            println!("    not started yet: the stub still calls todo!()");
+            print_tests(tests);
+        }
+        Outcome::Failed { tests, message } => {
+            println!("    not solved yet");
+            print_tests(tests);
+            println!("\n    what the grader says:");
+            print_indented(message, 6);
+        }
+        Outcome::DoesNotCompile { errors } => {
+            println!("    does not compile: rustc's first error:");
+            print_indented(&errors.join("\n"), 6);
+            // Every grader builds the whole exercises package, so a mistake in a later
+            // exercise stops this one too; say so rather than let its hint mislead.
+            if let Some(other) = elsewhere(exercise, errors) {
+                println!(
+                    "\n    the error is in {}.rs, not in this exercise: fix it first.",
+                    other.id
+                );
+                return;
+            }
+        }
+        Outcome::CouldNotRun { lines } => {
+            println!("    cargo could not run the grader:");
+            print_indented(&lines.join("\n"), 6);
+        }
+    }
+    println!("\n    hint:");
+    print_indented(exercise.hint.trim(), 6);
+    println!("\n    run this grader alone, with its full output:");
+    println!("      {}", exercise.rerun_command());
+}
+
+/// The exercise, other than `exercise`, whose file rustc's first error points to.
+fn elsewhere(exercise: &Exercise, errors: &[String]) -> Option<&'static Exercise> {
+    let location = errors
+        .iter()
+        .find_map(|line| line.trim().strip_prefix("--> "))?;
+    EXERCISES
+        .iter()
+        .find(|other| other.id != exercise.id && location.contains(&format!("{}.rs", other.id)))
+}
+
+fn print_tests(tests: &[String]) {
+    if tests.is_empty() {
+        return;
+    }
+    println!("    failing tests:");
+    for test in tests {
+        // The graders' tests live in a `grader` module; its path is noise here.
+        let name = test.rsplit("::").next().unwrap_or(test);
+        println!("      {name}");
+    }
+}
+
+fn print_indented(text: &str, indent: usize) {
+    for text_line in text.lines() {
+        if text_line.trim().is_empty() {
+            println!();
+        } else {
+            println!("{:indent$}{text_line}", "");
+        }
+    }
+}
+
+/// The maintainers' mode: on the untouched stubs, every grader must fail, and fail in
+/// its tests. A grader that passes checks nothing a stub lacks; one that does not build
+/// means the stubs do not compile, and a learner could not even start.
+fn expect_unsolved(chosen: &[(usize, &Exercise)]) -> std::io::Result<ExitCode> {
+    println!("Checking that every grader fails on the untouched stubs...\n");
+    let targets = chosen
+        .iter()
+        .map(|&(number, exercise)| Target {
+            label: columns(number, exercise, title_width()),
+            package: "exercises",
+            test: exercise.id,
+            todo_is_fine: true,
+        })
+        .collect();
+    expect_failures(targets, "graders fail on the untouched stubs")
+}
+
+/// The maintainers' other mode: every grader must also reject the plausible wrong
+/// answers listed for it (the `mistakes` package), by a failed assertion.
+fn expect_caught(chosen: &[(usize, &Exercise)]) -> std::io::Result<ExitCode> {
+    println!("Checking that every grader rejects its known mistakes...\n");
+    let targets = chosen
+        .iter()
+        .flat_map(|&(number, exercise)| {
+            exercise.mistakes.iter().map(move |mistake| Target {
+                label: format!("{number:02} {mistake:<32}"),
+                package: "mistakes",
+                test: mistake,
+                todo_is_fine: false,
+            })
+        })
+        .collect();
+    expect_failures(targets, "known mistakes are caught")
+}
+
+/// A test target that must fail.
+struct Target {
+    /// What the report line shows.
+    label: String,
+    package: &'static str,
+    test: &'static str,
+    /// Whether failing on `todo!()` counts: yes for stubs, no for a written mistake.
+    todo_is_fine: bool,
+}
+
+/// Runs every target, prints a line each, and fails unless every one failed its tests.
+fn expect_failures(targets: Vec<Target>, summary: &str) -> std::io::Result<ExitCode> {
+    let mut wrong = Vec::new();
+    for target in &targets {
+        let outcome = grader::run_target(target.package, target.test)?;
+        let (ok, verdict) = match &outcome {
+            Outcome::NotStarted { .. } if target.todo_is_fine => {
+                (true, "fails, as it should: the stub calls todo!()")
+            }
+            Outcome::NotStarted { .. } => (false, "stops at a todo!(), not at an assertion"),
+            Outcome::Failed { .. } => (true, "fails, as it should"),
+            Outcome::Passed => (false, "PASSES: the grader does not catch it"),
+            Outcome::DoesNotCompile { .. } => (false, "does not compile"),
+            Outcome::CouldNotRun { .. } => (false, "could not be run"),
+        };
+        println!(
+            "  {} {}  {verdict}",
+            if ok { '✓' } else { '✗' },
+            target.label
+        );
+        if let Outcome::DoesNotCompile { errors: lines } | Outcome::CouldNotRun { lines } = &outcome
+        {
+            print_indented(&lines.join("\n"), 6);
+        }
+        if !ok {
+            wrong.push(format!("{} ({verdict})", target.test));
+        }
+    }
+
+    if wrong.is_empty() {
+        println!("\nAll {}: {summary}.", targets.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\nThese do not fail as they should: {}", wrong.join(", "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Result<Args, String> {
+        parse_args(words.iter().map(|word| (*word).to_owned()))
+    }
+
+    #[test]
+    fn parses_the_flags() {
+        let parsed = args(&["--only", EXERCISES[1].id, "--expect-unsolved"]).unwrap();
+        assert_eq!(
+            parsed.only.map(|exercise| exercise.id),
+            Some(EXERCISES[1].id)
+        );
+        assert!(parsed.expect_unsolved && !parsed.list && !parsed.help);
+    }
+
+    #[test]
+    fn rejects_unknown_ids_and_flags() {
+        assert!(
+            args(&["--only", "ex99_nothing"])
+                .unwrap_err()
+                .contains(EXERCISES[0].id)
+        );
+        assert!(args(&["--only"]).is_err());
+        assert!(args(&["--everything"]).is_err());
+    }
+
+    #[test]
+    fn progress_lines_align() {
+        let first = line('✓', 1, &EXERCISES[0]);
+        let last = line('✗', EXERCISES.len(), EXERCISES.last().unwrap());
+        let title_at = |text: &str, title: &str| text.chars().count() - title.chars().count();
+        assert!(first.starts_with(&format!("  ✓ 01 {}", EXERCISES[0].id)));
+        assert_eq!(
+            title_at(&first, EXERCISES[0].title),
+            title_at(&last, EXERCISES.last().unwrap().title)
+        );
+    }
+}
