@@ -8,7 +8,7 @@
 use anyhow::Result;
 use axum::Router;
 use axum::routing::get;
-use lessons::kit::{Flags, Narrator, Report, TaskGauge, TestServer, ms};
+use lessons::kit::{Flags, Narrator, Report, Serve, TaskGauge, TestServer, ms, run_lesson};
 use tokio::time::Instant;
 
 const ABOUT: &str = "Lesson 00: an axum server in-process on 127.0.0.1:0, called with reqwest";
@@ -26,7 +26,7 @@ async fn hello() -> &'static str {
 
 // ANCHOR: demo
 /// Starts the server, calls it once, shuts it down, and measures each step.
-async fn demo(narrator: &Narrator) -> Result<Report> {
+async fn demo(_flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let gauge = TaskGauge::new();
 
     let server = TestServer::start(router()).await?;
@@ -58,16 +58,11 @@ async fn demo(narrator: &Narrator) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let flags = Flags::from_env(ABOUT);
-    let narrator = Narrator::new();
-    narrator.intro(ABOUT, flags.seed);
-    let report = demo(&narrator).await?;
-    narrator.result(&report);
-    if flags.serve {
-        let server = TestServer::start(router()).await?;
-        server.serve_until_ctrl_c(&narrator, &["/"]).await?;
-    }
-    Ok(())
+    run_lesson(ABOUT, demo, |_, _| Serve {
+        router: router(),
+        routes: vec!["/"],
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -76,7 +71,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_server_answers_and_leaves_nothing_behind() {
-        let report = demo(&Narrator::quiet()).await.unwrap();
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
         assert_eq!(report.number("status"), 200, "{report}");
         assert_eq!(report.number("body_bytes"), "Hello, World.".len() as u64);
         assert!(

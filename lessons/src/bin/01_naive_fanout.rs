@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use futures::future::join_all;
-use lessons::kit::{Flags, Latency, Narrator, Report, SlowBackend, TestServer};
+use lessons::kit::{Flags, Latency, Narrator, Report, Serve, SlowBackend, TestServer, run_lesson};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::sync::mpsc;
@@ -133,18 +133,11 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let flags = Flags::from_env(ABOUT);
-    let narrator = Narrator::new();
-    narrator.intro(ABOUT, flags.seed);
-    let report = demo(&flags, &narrator).await?;
-    narrator.result(&report);
-    if flags.serve {
-        let server = TestServer::start(router(backend(&flags, &narrator))).await?;
-        server
-            .serve_until_ctrl_c(&narrator, &["/sequential", "/concurrent", "/spawned"])
-            .await?;
-    }
-    Ok(())
+    run_lesson(ABOUT, demo, |flags, narrator| Serve {
+        router: router(backend(flags, narrator)),
+        routes: vec!["/sequential", "/concurrent", "/spawned"],
+    })
+    .await
 }
 
 #[cfg(test)]

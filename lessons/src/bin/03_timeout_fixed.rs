@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use futures::future::join_all;
-use lessons::kit::{Aftermath, Flags, Narrator, Report, TestServer};
+use lessons::kit::{Aftermath, Flags, Narrator, Report, Serve, TestServer, run_lesson};
 use lessons::scenarios::timeouts::{
     Calls, FIRST_QUERY, KEYS, SECOND_QUERY, Scenario, Step, run_steps,
 };
@@ -206,17 +206,11 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let flags = Flags::from_env(ABOUT);
-    let narrator = Narrator::new();
-    narrator.intro(ABOUT, flags.seed);
-    let report = demo(&flags, &narrator).await?;
-    narrator.result(&report);
-    if flags.serve {
-        let server = TestServer::start(router(Scenario::new(&flags, &narrator))).await?;
-        let paths = STEPS.map(|step| step.path);
-        server.serve_until_ctrl_c(&narrator, &paths).await?;
-    }
-    Ok(())
+    run_lesson(ABOUT, demo, |flags, narrator| Serve {
+        router: router(Scenario::new(flags, narrator)),
+        routes: STEPS.iter().map(|step| step.path).collect(),
+    })
+    .await
 }
 
 #[cfg(test)]

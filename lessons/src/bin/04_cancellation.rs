@@ -16,7 +16,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::future::join_all;
-use lessons::kit::{Flags, Latency, Narrator, Report, SlowBackend, TaskGauge, TestServer};
+use lessons::kit::{
+    Flags, Latency, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, run_lesson,
+};
 use tokio::time::{Instant, timeout_at};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -255,21 +257,15 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let flags = Flags::from_env(ABOUT);
-    let narrator = Narrator::new();
-    narrator.intro(ABOUT, flags.seed);
-    let report = demo(&flags, &narrator).await?;
-    narrator.result(&report);
-    if flags.serve {
-        let server = TestServer::start(router(SlowBackend::new(
+    run_lesson(ABOUT, demo, |flags, narrator| Serve {
+        router: router(SlowBackend::new(
             "db",
             Latency::Fixed(flags.ms(20)),
-            &narrator,
-        )))
-        .await?;
-        server.serve_until_ctrl_c(&narrator, &["/profile"]).await?;
-    }
-    Ok(())
+            narrator,
+        )),
+        routes: vec!["/profile"],
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,52 @@
+//! The frame every lesson's `main` shares: read the flags, introduce the run, play
+//! the demo, print the `result:` line, and, with `--serve`, keep a server up.
+
+use axum::Router;
+
+use super::{Flags, Narrator, Report, TestServer};
+
+/// What a lesson keeps up under `--serve`: its router, and the routes worth calling
+/// (printed as `curl` commands).
+pub struct Serve {
+    pub router: Router,
+    pub routes: Vec<&'static str>,
+}
+
+/// Runs a lesson: `about` is its one-line title, `demo` plays it and returns the
+/// measured figures, `serve` builds what `--serve` keeps up afterwards.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use lessons::kit::{Flags, Narrator, Report, Serve, run_lesson};
+///
+/// async fn demo(_flags: &Flags, narrator: &Narrator) -> anyhow::Result<Report> {
+///     narrator.say("main", "nothing happens");
+///     Ok(Report::new().with("events", 1))
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> anyhow::Result<()> {
+///     run_lesson("Lesson 99: an example", demo, |_, _| Serve {
+///         router: Router::new().route("/", get(|| async { "hi" })),
+///         routes: vec!["/"],
+///     })
+///     .await
+/// }
+/// ```
+pub async fn run_lesson(
+    about: &str,
+    demo: impl AsyncFnOnce(&Flags, &Narrator) -> anyhow::Result<Report>,
+    serve: impl FnOnce(&Flags, &Narrator) -> Serve,
+) -> anyhow::Result<()> {
+    let flags = Flags::from_env(about);
+    let narrator = Narrator::new();
+    narrator.intro(about, flags.seed);
+    let report = demo(&flags, &narrator).await?;
+    narrator.result(&report);
+    if flags.serve {
+        let Serve { router, routes } = serve(&flags, &narrator);
+        let server = TestServer::start(router).await?;
+        server.serve_until_ctrl_c(&narrator, &routes).await?;
+    }
+    Ok(())
+}
