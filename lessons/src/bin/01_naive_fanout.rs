@@ -150,16 +150,18 @@ mod tests {
         let slowest = report.number("slowest_ms");
         let concurrent = report.number("concurrent_ms");
         let sequential = report.number("sequential_ms");
-        // Generous margins: this runs on real sockets and a real clock.
+        // Real sockets and a real clock, on a machine that may be busy: the margins
+        // are wide. Each latency is at least 50 ms, so the sum of four exceeds the
+        // slowest by at least 150 ms, whatever the seed.
         assert!(
-            concurrent < slowest + 40,
+            concurrent < slowest + 100,
             "concurrent should be close to the slowest call: {report}"
         );
         assert!(
-            sequential > slowest * 2,
+            sequential > concurrent + 100,
             "sequential should add the four latencies up: {report}"
         );
-        assert!(report.number("spawned_ms") < slowest + 40, "{report}");
+        assert!(report.number("spawned_ms") < slowest + 100, "{report}");
         assert_eq!(report.number("peak_in_flight"), 4, "{report}");
     }
 }

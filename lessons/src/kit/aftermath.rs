@@ -14,8 +14,11 @@ use tokio::time::Instant;
 use super::{Narrator, SlowBackend, TaskGauge, TestServer, ms};
 
 /// How long a finished request's own tasks (its connection on the server, its
-/// client side) take to end after the response: any task alive after this is a leak.
-const CONNECTION_GRACE: Duration = ms(25);
+/// client side) may take to end after the response: any task alive after this is a
+/// leak. Usually they are gone within a millisecond, and the wait ends as soon as
+/// they are; the margin is for a busy machine. Scenarios that show a leak keep their
+/// work running well past it.
+const CONNECTION_GRACE: Duration = ms(75);
 
 /// One request and what the server did after answering it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -41,7 +41,7 @@ impl Timing {
     pub fn new(flags: &Flags) -> Self {
         Timing {
             fanout_timeout: flags.ms(50),
-            fanout_latency: (flags.ms(150), flags.ms(400)),
+            fanout_latency: (flags.ms(200), flags.ms(400)),
             middleware_timeout: flags.ms(100),
             first_query: flags.ms(150),
             second_query: flags.ms(50),
