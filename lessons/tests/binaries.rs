@@ -2,6 +2,7 @@
 //! narrates with time stamps, exits 0, and ends with a parseable `result:` line.
 
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lessons::kit::Report;
@@ -9,8 +10,16 @@ use lessons::kit::Report;
 /// Far above a lesson's few seconds: only a hung lesson gets near it.
 const HANG_GUARD: Duration = Duration::from_secs(30);
 
+/// One lesson at a time: each measures real time on a real clock, and two running
+/// side by side on a small machine would disturb each other's figures.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// Runs a lesson binary with a fixed seed and returns its standard output.
 fn run_lesson(binary: &str) -> String {
+    // A test that failed while holding the lock poisons it; the next may still run.
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut child = Command::new(binary)
         .args(["--seed", "7"])
         .stdout(Stdio::piped())

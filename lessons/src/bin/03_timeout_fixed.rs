@@ -14,7 +14,7 @@ use axum::routing::get;
 use futures::future::join_all;
 use lessons::kit::{Aftermath, Flags, Narrator, Report, Serve, TestServer, run_lesson};
 use lessons::scenarios::timeouts::{
-    Calls, FIRST_QUERY, KEYS, SECOND_QUERY, Scenario, Step, run_steps,
+    FIRST_QUERY, KEYS, SECOND_QUERY, Scenario, Step, Watched, run_steps,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -44,16 +44,22 @@ async fn fan_out_joined(State(scenario): State<Scenario>) -> String {
 /// Fits CPU-heavy or many-way work that should run in parallel, not just concurrently.
 async fn fan_out_join_set(State(scenario): State<Scenario>) -> String {
     let mut calls = JoinSet::new();
-    for key in KEYS {
+    for (index, key) in KEYS.into_iter().enumerate() {
         let backend = scenario.backend.clone();
-        calls.spawn(async move { backend.call(key).await });
+        calls.spawn(async move { (index, backend.call(key).await) });
     }
     let all = async {
+        // Tasks finish in any order; the index puts the answers back in order.
         let mut answers = Vec::new();
         while let Some(answer) = calls.join_next().await {
             answers.extend(answer.ok());
         }
-        answers.join(", ")
+        answers.sort();
+        answers
+            .into_iter()
+            .map(|(_, answer)| answer)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     timeout(scenario.timing.fanout_timeout, all)
         .await
@@ -153,27 +159,27 @@ const STEPS: [Step; 5] = [
     Step {
         title: "fan-out, joined futures under a timeout: dropped means cancelled",
         path: "/fanout/joined",
-        calls: Calls::Backend,
+        watched: Watched::Backend,
     },
     Step {
         title: "fan-out, a JoinSet: dropping the set aborts its tasks",
         path: "/fanout/join_set",
-        calls: Calls::Backend,
+        watched: Watched::Backend,
     },
     Step {
         title: "fan-out, a token every task watches, cancelled when the handler ends",
         path: "/fanout/token",
-        calls: Calls::Backend,
+        watched: Watched::Backend,
     },
     Step {
         title: "timeout middleware, spawned work behind an AbortOnDropHandle",
         path: "/user/abort_on_drop",
-        calls: Calls::Db,
+        watched: Watched::Db,
     },
     Step {
         title: "timeout middleware, spawned work watching a token",
         path: "/user/token",
-        calls: Calls::Db,
+        watched: Watched::Db,
     },
 ];
 

@@ -105,8 +105,8 @@ async fn loop_that_stops(flags: &Flags, narrator: &Narrator) -> Result<(u32, u12
 
 // ANCHOR: deadline
 /// Go's `WithDeadline`: the request has one deadline, passed down as a value, and
-/// every call waits at most until it. Two calls of 80 ms do not fit in 120 ms: the
-/// second is cut at the deadline, not 80 ms after it starts.
+/// every call waits at most until it. Two calls of 120 ms do not fit in 180 ms: the
+/// second is cut at the deadline, not 120 ms after it starts.
 async fn two_calls_before(db: &SlowBackend, deadline: Instant) -> Result<(), &'static str> {
     timeout_at(deadline, db.call("SELECT orders"))
         .await
@@ -223,10 +223,10 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     narrator.scenario("a loop with an exit: it ends when its token is cancelled");
     let (loop_ticks, loop_exit_ms) = loop_that_stops(flags, narrator).await?;
 
-    narrator.scenario("one deadline for the whole request: 120 ms for two calls of 80 ms");
-    let db = SlowBackend::new("db", Latency::Fixed(flags.ms(80)), narrator);
+    narrator.scenario("one deadline for the whole request: 180 ms for two calls of 120 ms");
+    let db = SlowBackend::new("db", Latency::Fixed(flags.ms(120)), narrator);
     let started = Instant::now();
-    let outcome = two_calls_before(&db, started + flags.ms(120)).await;
+    let outcome = two_calls_before(&db, started + flags.ms(180)).await;
     let deadline_ms = started.elapsed().as_millis();
     narrator.say("main", format!("{outcome:?} after {deadline_ms} ms"));
     let deadline_calls = db.stats();

@@ -13,12 +13,15 @@ use tokio::time::Instant;
 
 use super::{Narrator, SlowBackend, TaskGauge, TestServer, ms};
 
-/// How long a finished request's own tasks (its connection on the server, its
-/// client side) may take to end after the response: any task alive after this is a
-/// leak. Usually they are gone within a millisecond, and the wait ends as soon as
-/// they are; the margin is for a busy machine. Scenarios that show a leak keep their
-/// work running well past it.
-const CONNECTION_GRACE: Duration = ms(75);
+/// How long the server may take to close a finished request's connection. The
+/// client closes it as soon as it has the response; this bound only matters if the
+/// server is stuck.
+const CONNECTION_CLOSE_LIMIT: Duration = ms(2000);
+
+/// Once a task has finished its work, the runtime still has to reap it: a moment on
+/// an idle machine, a few milliseconds on a busy one. Tasks alive after this are
+/// still doing something: a leak. (The wait ends as soon as the count is back down.)
+const TASK_REAP_GRACE: Duration = ms(10);
 
 /// One request and what the server did after answering it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +62,14 @@ pub async fn watch_request(
     narrator.say("client", format!("<- {status} {body:?}"));
     let at_response = backend.stats();
 
-    let leaked_tasks = gauge.settle(CONNECTION_GRACE).await;
+    // The request is over for the server once its connection has closed: only then
+    // does a task still alive count as left behind.
+    let still_open = server.connections_closed(CONNECTION_CLOSE_LIMIT).await;
+    anyhow::ensure!(
+        still_open == 0,
+        "{still_open} connections still open after the response"
+    );
+    let leaked_tasks = gauge.settle(TASK_REAP_GRACE).await;
     if leaked_tasks > 0 {
         narrator.say(
             "gauge",

@@ -5,6 +5,7 @@
 //! finished), in flight now, and the peak in flight. Those counts are how a lesson
 //! proves that work went on after the response, or that it stopped.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,7 +55,7 @@ impl Latency {
         match self {
             Latency::Fixed(latency) => *latency,
             Latency::Between { min, max, rng } => {
-                let mut rng = rng.lock().expect("no code panics while holding the rng");
+                let mut rng = rng.lock().expect(NO_PANIC_HOLDING_LOCK);
                 rng.random_range(*min..*max)
             }
             Latency::PerKey { table, otherwise } => table
@@ -109,6 +110,10 @@ struct Inner {
     cancelled: AtomicUsize,
     in_flight: AtomicUsize,
     peak_in_flight: AtomicUsize,
+    /// Calls started, per key: which of several callers is still calling.
+    started_per_key: Mutex<HashMap<String, usize>>,
+    /// How long each finished call took, in the order they finished.
+    finished_durations: Mutex<Vec<Duration>>,
 }
 
 impl SlowBackend {
@@ -124,6 +129,8 @@ impl SlowBackend {
                 cancelled: AtomicUsize::new(0),
                 in_flight: AtomicUsize::new(0),
                 peak_in_flight: AtomicUsize::new(0),
+                started_per_key: Mutex::default(),
+                finished_durations: Mutex::default(),
             }),
         }
     }
@@ -140,6 +147,26 @@ impl SlowBackend {
         key.to_owned()
     }
 
+    /// Calls started for `key` so far.
+    pub fn started_for(&self, key: &str) -> usize {
+        let started = self
+            .inner
+            .started_per_key
+            .lock()
+            .expect(NO_PANIC_HOLDING_LOCK);
+        started.get(key).copied().unwrap_or(0)
+    }
+
+    /// How long each finished call took, measured by the backend, in the order they
+    /// finished.
+    pub fn finished_durations(&self) -> Vec<Duration> {
+        self.inner
+            .finished_durations
+            .lock()
+            .expect(NO_PANIC_HOLDING_LOCK)
+            .clone()
+    }
+
     /// The counters as they are now.
     pub fn stats(&self) -> CallStats {
         let inner = &self.inner;
@@ -152,6 +179,8 @@ impl SlowBackend {
         }
     }
 }
+
+const NO_PANIC_HOLDING_LOCK: &str = "no code panics while holding the backend's locks";
 
 /// Counts one call; its `Drop` is what notices a call that never finished.
 struct CallInProgress<'a> {
@@ -166,6 +195,12 @@ impl<'a> CallInProgress<'a> {
         backend.started.fetch_add(1, Ordering::SeqCst);
         let now = backend.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         backend.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        *backend
+            .started_per_key
+            .lock()
+            .expect(NO_PANIC_HOLDING_LOCK)
+            .entry(key.to_owned())
+            .or_default() += 1;
         backend.narrator.say(
             &backend.name,
             format!("{key}: started (takes {} ms)", latency.as_millis()),
@@ -181,6 +216,11 @@ impl<'a> CallInProgress<'a> {
     fn finish(mut self) {
         self.finished = true;
         self.backend.finished.fetch_add(1, Ordering::SeqCst);
+        self.backend
+            .finished_durations
+            .lock()
+            .expect(NO_PANIC_HOLDING_LOCK)
+            .push(self.began.elapsed());
         self.backend
             .narrator
             .say(&self.backend.name, format!("{}: finished", self.key));
@@ -218,6 +258,25 @@ mod tests {
         assert_eq!(stats.peak_in_flight, 3);
         assert_eq!(stats.in_flight, 0);
         assert_eq!(stats.finished, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn records_calls_per_key_and_durations() {
+        let db = SlowBackend::new(
+            "db",
+            Latency::per_key([("a", ms(10)), ("b", ms(30))]),
+            &Narrator::quiet(),
+        );
+        futures::future::join3(db.call("a"), db.call("b"), db.call("a")).await;
+        assert_eq!(
+            (
+                db.started_for("a"),
+                db.started_for("b"),
+                db.started_for("c")
+            ),
+            (2, 1, 0)
+        );
+        assert_eq!(db.finished_durations(), [ms(10), ms(10), ms(30)]);
     }
 
     #[tokio::test(start_paused = true)]

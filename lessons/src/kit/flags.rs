@@ -12,8 +12,8 @@ const USAGE: &str = "\
 options:
   --seed N     seed the random latencies, to repeat a run exactly (default: a new seed)
   --serve      keep the server up after the demo, for curl or a load tool (Ctrl-C stops)
-  --scale F    multiply every latency and timeout by F (default 1.0; 10 is closer to
-               the article's seconds)
+  --scale F    multiply every latency and timeout by F, from 0.5 to 20 (default 1;
+               10 is closer to the articles' seconds)
   --help       print this help";
 
 /// The flags of one lesson run.
@@ -88,8 +88,10 @@ impl Flags {
                         .as_ref()
                         .parse()
                         .with_context(|| format!("--scale {}: not a number", value.as_ref()))?;
-                    if !(0.1..=100.0).contains(&scale) {
-                        bail!("--scale {scale}: keep it between 0.1 and 100");
+                    // Below 0.5 the latencies approach the time a busy machine takes
+                    // to schedule a task, and the lessons' figures become noise.
+                    if !(0.5..=20.0).contains(&scale) {
+                        bail!("--scale {scale}: keep it between 0.5 and 20");
                     }
                     flags.scale = scale;
                 }

@@ -2,6 +2,7 @@
 
 mod aftermath;
 mod backend;
+mod connections;
 mod flags;
 pub mod grading;
 mod lesson;

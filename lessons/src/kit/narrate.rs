@@ -6,6 +6,7 @@
 //! the stamps are exact and repeatable.
 
 use std::fmt::Display;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,37 +73,39 @@ impl Narrator {
 
     /// The lesson's opening: its title and how to repeat this very run.
     pub fn intro(&self, title: &str, seed: u64) {
-        if !self.inner.quiet {
-            println!("{title}");
-            println!("(seed {seed}: `--seed {seed}` repeats this run; `--help` lists the flags)");
-        }
+        self.print(format_args!(
+            "{title}\n(seed {seed}: `--seed {seed}` repeats this run; `--help` lists the flags)"
+        ));
     }
 
     /// The closing `result:` line, after a blank line.
     pub fn result(&self, report: &super::Report) {
-        if !self.inner.quiet {
-            println!("\n{report}");
-        }
+        self.print(format_args!("\n{report}"));
     }
 
     /// One stamped line: who is acting, and what they did.
     pub fn say(&self, who: &str, what: impl Display) {
-        if !self.inner.quiet {
-            println!("[{:>5} ms] {who:<WHO_WIDTH$} {what}", self.elapsed_ms());
-        }
+        self.print(format_args!(
+            "[{:>5} ms] {who:<WHO_WIDTH$} {what}",
+            self.elapsed_ms()
+        ));
     }
 
     /// Opens a scenario: a blank line, then its title.
     pub fn scenario(&self, title: impl Display) {
-        if !self.inner.quiet {
-            println!("\n== {title}");
-        }
+        self.print(format_args!("\n== {title}"));
     }
 
     /// An unstamped line of explanation, indented under the stamps.
     pub fn explain(&self, text: impl Display) {
+        self.print(format_args!("{:>11}{text}", ""));
+    }
+
+    /// Writes one line to standard output. A reader who pipes a lesson into `head`
+    /// closes the pipe early; the lesson then runs on quietly instead of panicking.
+    fn print(&self, line: std::fmt::Arguments<'_>) {
         if !self.inner.quiet {
-            println!("{:>11}{text}", "");
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
     }
 }

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::Narrator;
+use super::connections::{CountingListener, OpenConnections};
 
 /// An axum router served on a loopback port, with a client to call it.
 ///
@@ -37,6 +38,8 @@ pub struct TestServer {
     addr: SocketAddr,
     /// A client with timeouts, for calling the server.
     client: reqwest::Client,
+    /// How many connections are open: each request's closes right after its response.
+    connections: OpenConnections,
     /// Cancelled to start a graceful shutdown.
     stop: CancellationToken,
     /// The task running `axum::serve`; taken by `shutdown`.
@@ -50,6 +53,7 @@ impl TestServer {
             .await
             .context("binding a loopback port")?;
         let addr = listener.local_addr()?;
+        let (listener, connections) = CountingListener::new(listener);
         let stop = CancellationToken::new();
         // axum spawns a task of its own to watch the shutdown signal, the first time
         // the server runs. Lessons take their task-count baseline right after
@@ -73,6 +77,7 @@ impl TestServer {
         Ok(TestServer {
             addr,
             client: client(),
+            connections,
             stop,
             serving: Some(serving),
         })
@@ -86,6 +91,13 @@ impl TestServer {
     /// The full URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Waits up to `within` for every connection to the server to close, and returns
+    /// how many are still open. A request is over, for the server, once its
+    /// connection has closed.
+    pub async fn connections_closed(&self, within: Duration) -> usize {
+        self.connections.all_closed(within).await
     }
 
     /// The client lessons use to call the server.

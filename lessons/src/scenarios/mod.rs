@@ -2,3 +2,6 @@
 //! face exactly the same backends and timings, so their figures compare.
 
 pub mod timeouts;
+
+/// The four things the articles' fan-out handler asks its backends for.
+pub const KEYS: [&str; 4] = ["foo", "bar", "baz", "qux"];

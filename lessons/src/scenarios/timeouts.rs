@@ -13,8 +13,7 @@ use crate::kit::{
     Aftermath, Flags, Latency, Narrator, SlowBackend, TaskGauge, TestServer, watch_request,
 };
 
-/// The four things the fan-out handler asks for.
-pub const KEYS: [&str; 4] = ["foo", "bar", "baz", "qux"];
+pub use super::KEYS;
 
 /// The user handler's first query: slower than the middleware allows.
 pub const FIRST_QUERY: &str = "SELECT user";
@@ -43,7 +42,7 @@ impl Timing {
             fanout_timeout: flags.ms(50),
             fanout_latency: (flags.ms(200), flags.ms(400)),
             middleware_timeout: flags.ms(100),
-            first_query: flags.ms(150),
+            first_query: flags.ms(300),
             second_query: flags.ms(50),
         }
     }
@@ -90,14 +89,16 @@ pub struct Step {
     pub title: &'static str,
     /// The route to call.
     pub path: &'static str,
-    /// Which dependency the route's handler calls, to watch after the response.
-    pub calls: Calls,
+    /// The dependency the route's handler calls, watched after the response.
+    pub watched: Watched,
 }
 
 /// The two dependencies of the scenario.
 #[derive(Clone, Copy)]
-pub enum Calls {
+pub enum Watched {
+    /// The fan-out handlers' backend.
     Backend,
+    /// The user handlers' database.
     Db,
 }
 
@@ -112,9 +113,9 @@ pub async fn run_steps(
     let mut aftermaths = Vec::new();
     for step in steps {
         narrator.scenario(step.title);
-        let backend = match step.calls {
-            Calls::Backend => &scenario.backend,
-            Calls::Db => &scenario.db,
+        let backend = match step.watched {
+            Watched::Backend => &scenario.backend,
+            Watched::Db => &scenario.db,
         };
         let aftermath = watch_request(
             server,
