@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use lessons::kit::grading::{let_tasks_run, within};
+use lessons::kit::grading::{let_tasks_run, paused, within};
 use lessons::kit::{Latency, Narrator, SlowBackend, TaskGauge, ms};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
@@ -26,72 +26,80 @@ fn db() -> SlowBackend {
     SlowBackend::new("db", Latency::per_key(latencies), &Narrator::quiet())
 }
 
-#[tokio::test(start_paused = true)]
-async fn returns_what_the_work_returns() {
-    let output = within(LIMIT, "run_in_task", STUCK, run_in_task(async { 6 * 7 })).await;
-    assert_eq!(
-        output.ok(),
-        Some(42),
-        "run_in_task should hand back the work's output"
-    );
+#[test]
+fn returns_what_the_work_returns() {
+    paused(|| async {
+        let output = within(LIMIT, "run_in_task", STUCK, run_in_task(async { 6 * 7 })).await;
+        assert_eq!(
+            output.ok(),
+            Some(42),
+            "run_in_task should hand back the work's output"
+        );
+    });
 }
 
-#[tokio::test(start_paused = true)]
-async fn runs_the_work_in_a_task_of_its_own() {
-    // The test body is not a tokio task: only spawned work has a task id.
-    let id = within(
-        LIMIT,
-        "run_in_task",
-        STUCK,
-        run_in_task(async { tokio::task::try_id() }),
-    )
-    .await;
-    assert!(
-        matches!(id, Ok(Some(_))),
-        "the work ran on the caller, not in a task of its own: spawn it (tokio::spawn)"
-    );
+#[test]
+fn runs_the_work_in_a_task_of_its_own() {
+    paused(|| async {
+        // The test body is not a tokio task: only spawned work has a task id.
+        let id = within(
+            LIMIT,
+            "run_in_task",
+            STUCK,
+            run_in_task(async { tokio::task::try_id() }),
+        )
+        .await;
+        assert!(
+            matches!(id, Ok(Some(_))),
+            "the work ran on the caller, not in a task of its own: spawn it (tokio::spawn)"
+        );
+    });
 }
 
-#[tokio::test(start_paused = true)]
-async fn dropping_the_caller_aborts_the_task() {
-    let db = db();
-    let gauge = TaskGauge::new();
-    let call = {
-        let db = db.clone();
-        run_in_task(async move { db.call("SELECT user").await })
-    };
-    // The caller gives up after 10 ms, as a timeout would: its future is dropped.
-    let gave_up = tokio::time::timeout(ms(10), call).await.is_err();
-    assert!(gave_up, "a 150 ms call cannot finish within 10 ms");
-    let_tasks_run().await;
-    tokio::time::sleep(ms(300)).await;
-    let stats = db.stats();
-    assert_eq!(
-        (stats.finished, stats.cancelled),
-        (0, 1),
-        "the caller stopped waiting, yet the task ran on and finished its call. A dropped \
-         JoinHandle detaches its task; tokio_util's AbortOnDropHandle aborts it. {stats:?}"
-    );
-    assert_eq!(
-        gauge.settle(ms(2)).await,
-        0,
-        "a task is still alive after its caller left"
-    );
+#[test]
+fn dropping_the_caller_aborts_the_task() {
+    paused(|| async {
+        let db = db();
+        let gauge = TaskGauge::new();
+        let call = {
+            let db = db.clone();
+            run_in_task(async move { db.call("SELECT user").await })
+        };
+        // The caller gives up after 10 ms, as a timeout would: its future is dropped.
+        let gave_up = tokio::time::timeout(ms(10), call).await.is_err();
+        assert!(gave_up, "a 150 ms call cannot finish within 10 ms");
+        let_tasks_run().await;
+        tokio::time::sleep(ms(300)).await;
+        let stats = db.stats();
+        assert_eq!(
+            (stats.finished, stats.cancelled),
+            (0, 1),
+            "the caller stopped waiting, yet the task ran on and finished its call. A dropped \
+             JoinHandle detaches its task; tokio_util's AbortOnDropHandle aborts it. {stats:?}"
+        );
+        assert_eq!(
+            gauge.settle(ms(2)).await,
+            0,
+            "a task is still alive after its caller left"
+        );
+    });
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_panic_comes_back_as_an_error() {
-    let outcome = within(
-        LIMIT,
-        "run_in_task",
-        STUCK,
-        run_in_task(async { panic!("the work failed") }),
-    )
-    .await;
-    assert!(
-        outcome.as_ref().is_err_and(|error| error.is_panic()),
-        "a panic in the work should come back as Err(JoinError) with is_panic()"
-    );
+#[test]
+fn a_panic_comes_back_as_an_error() {
+    paused(|| async {
+        let outcome = within(
+            LIMIT,
+            "run_in_task",
+            STUCK,
+            run_in_task(async { panic!("the work failed") }),
+        )
+        .await;
+        assert!(
+            outcome.as_ref().is_err_and(|error| error.is_panic()),
+            "a panic in the work should come back as Err(JoinError) with is_panic()"
+        );
+    });
 }
 
 /// Lesson 03's handler: two queries in a spawned task, behind a 100 ms timeout.
@@ -105,35 +113,37 @@ async fn user(State(db): State<SlowBackend>) -> Result<String, StatusCode> {
     .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_timeout_middleware_stops_the_second_query() {
-    let db = db();
-    let gauge = TaskGauge::new();
-    let router = Router::new()
-        .route("/user", get(user))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            ms(100),
-        ))
-        .with_state(db.clone());
-    let request = Request::get("/user")
-        .body(Body::empty())
-        .expect("a valid request");
-    let response = within(LIMIT, "GET /user", STUCK, router.oneshot(request))
-        .await
-        .expect("axum routers never fail");
-    assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+#[test]
+fn a_timeout_middleware_stops_the_second_query() {
+    paused(|| async {
+        let db = db();
+        let gauge = TaskGauge::new();
+        let router = Router::new()
+            .route("/user", get(user))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                ms(100),
+            ))
+            .with_state(db.clone());
+        let request = Request::get("/user")
+            .body(Body::empty())
+            .expect("a valid request");
+        let response = within(LIMIT, "GET /user", STUCK, router.oneshot(request))
+            .await
+            .expect("axum routers never fail");
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
 
-    tokio::time::sleep(ms(500)).await;
-    let stats = db.stats();
-    assert_eq!(
-        stats.started, 1,
-        "the 408 went out, and then the second query was issued anyway: the handler's \
-         task outlived the request (lesson 02). {stats:?}"
-    );
-    assert_eq!(
-        gauge.settle(ms(2)).await,
-        0,
-        "a task is still alive after the 408"
-    );
+        tokio::time::sleep(ms(500)).await;
+        let stats = db.stats();
+        assert_eq!(
+            stats.started, 1,
+            "the 408 went out, and then the second query was issued anyway: the handler's \
+             task outlived the request (lesson 02). {stats:?}"
+        );
+        assert_eq!(
+            gauge.settle(ms(2)).await,
+            0,
+            "a task is still alive after the 408"
+        );
+    });
 }

@@ -74,7 +74,10 @@ pub const EXERCISES: &[Exercise] = &[
         mistakes: [
             "ex04_shared_token",
             "ex04_checks_between_calls",
-            "ex04_untracked"
+            "ex04_untracked",
+            "ex04_unrelated_tokens",
+            "ex04_tokens_out_of_order",
+            "ex04_spins_after_cancel"
         ]
     ),
 ];

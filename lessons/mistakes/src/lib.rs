@@ -140,6 +140,88 @@ pub mod ex04_shared_token {
     }
 }
 
+/// Exercise 04, a fresh root token per poller, each poller also watching `shutdown`:
+/// the pollers stop, but the tokens handed out are not part of the service's tree.
+pub mod ex04_unrelated_tokens {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        keys.iter()
+            .map(|key| {
+                let stop = CancellationToken::new();
+                let (db, key, poller_stop, shutdown) =
+                    (db.clone(), key.to_string(), stop.clone(), shutdown.clone());
+                tracker.spawn(async move {
+                    loop {
+                        tokio::select! {
+                            () = poller_stop.cancelled() => break,
+                            () = shutdown.cancelled() => break,
+                            _ = db.call(&key) => {}
+                        }
+                    }
+                });
+                stop
+            })
+            .collect()
+    }
+}
+
+/// Exercise 04, tokens returned in another order than the keys.
+pub mod ex04_tokens_out_of_order {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        let mut tokens = super::spawn_pollers(db, keys, tracker, |_| shutdown.child_token(), true);
+        tokens.rotate_left(1);
+        tokens
+    }
+}
+
+/// Exercise 04, a `select!` with no `break`: once cancelled, `cancelled()` is ready at
+/// every turn and the loop spins without ever yielding. The grader must still end.
+pub mod ex04_spins_after_cancel {
+    use lessons::kit::SlowBackend;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub fn start_pollers(
+        db: &SlowBackend,
+        keys: &[&str],
+        shutdown: &CancellationToken,
+        tracker: &TaskTracker,
+    ) -> Vec<CancellationToken> {
+        keys.iter()
+            .map(|key| {
+                let stop = shutdown.child_token();
+                let (db, key, poller_stop) = (db.clone(), key.to_string(), stop.clone());
+                tracker.spawn(async move {
+                    loop {
+                        tokio::select! {
+                            () = poller_stop.cancelled() => {}
+                            _ = db.call(&key) => {}
+                        }
+                    }
+                });
+                stop
+            })
+            .collect()
+    }
+}
+
 /// Exercise 04, the token checked only between calls: stops, but a call late.
 pub mod ex04_checks_between_calls {
     use lessons::kit::SlowBackend;

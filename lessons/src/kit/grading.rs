@@ -1,12 +1,76 @@
-//! Bounded waits for the exercise graders.
+//! What the exercise graders run on: paused time, and bounds that keep them from hanging.
 //!
-//! A grader must never hang: a learner's half-finished code that waits forever has
-//! to fail within seconds, with a message that says what probably went wrong. Under
-//! paused tokio time a stuck future makes the runtime idle, the clock jumps to the
-//! bound, and the grader fails at once, deterministically.
+//! A grader must never hang: a learner's half-finished code has to fail within
+//! seconds, with a message that says what probably went wrong. There are two ways to
+//! get stuck, and one guard for each:
+//!
+//! * waiting on something that never happens (a channel nobody sends on): under paused
+//!   tokio time the runtime goes idle, its clock jumps to the bound of [`within`], and
+//!   the test fails at once, deterministically;
+//! * blocking the thread (a loop with no `.await`, `block_on`, `std::thread::sleep`):
+//!   the runtime never gets control back, so no tokio timer can fire. [`paused`] runs
+//!   the test on a thread of its own and fails it after a bound in real time.
 
 use std::future::Future;
 use std::time::Duration;
+
+/// The real-time bound on one grader test. A right answer takes milliseconds on
+/// paused time; only code that blocks its thread gets near this.
+pub const WALL_CLOCK_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs a grader test on a current-thread runtime with paused time, like
+/// `#[tokio::test(start_paused = true)]`, on a thread of its own; fails the test if it
+/// has not finished within [`WALL_CLOCK_LIMIT`] of real time.
+///
+/// ```
+/// use std::time::Duration;
+/// use lessons::kit::grading::paused;
+///
+/// // In a grader this is the body of a `#[test]` function.
+/// paused(|| async {
+///     // An hour of paused time passes at once.
+///     tokio::time::sleep(Duration::from_secs(3600)).await;
+/// });
+/// ```
+pub fn paused<F, Fut>(test: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    let name = std::thread::current().name().unwrap_or("grader").to_owned();
+    let runner = std::thread::Builder::new()
+        // The test's own name, so that a panic message names the test.
+        .name(name.clone())
+        .spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .expect("a current-thread runtime always builds")
+                .block_on(test());
+        })
+        .expect("the system can start a thread");
+
+    let started = std::time::Instant::now();
+    while !runner.is_finished() {
+        if started.elapsed() > WALL_CLOCK_LIMIT {
+            // The runner thread is left behind; the test process ends without it.
+            panic!(
+                "\n{name} was still running after {} s of real time, on a clock that \
+                 should make it take milliseconds.\nhint: something blocks the thread \
+                 instead of awaiting: a loop that never reaches an `.await` (after a \
+                 cancellation, say), `futures::executor::block_on`, or \
+                 `std::thread::sleep`.\n",
+                WALL_CLOCK_LIMIT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if let Err(panic) = runner.join() {
+        // The test failed on its thread: fail here with the same message.
+        std::panic::resume_unwind(panic);
+    }
+}
 
 /// Awaits `work`, or fails the test if it takes longer than `limit`.
 ///
