@@ -2,6 +2,7 @@
 //! the demo, print the `result:` line, and, with `--serve`, keep a server up.
 
 use axum::Router;
+use axum::routing::get;
 
 use super::{Flags, Narrator, Report, TestServer};
 
@@ -44,9 +45,20 @@ pub async fn run_lesson(
     let report = demo(&flags, &narrator).await?;
     narrator.result(&report);
     if flags.serve {
-        let Serve { router, routes } = serve(&flags, &narrator);
-        let server = TestServer::start(router).await?;
+        let Serve { router, mut routes } = serve(&flags, &narrator);
+        routes.push(STATS_ROUTE);
+        let server = TestServer::start(router.route(STATS_ROUTE, get(stats))).await?;
         server.serve_until_ctrl_c(&narrator, &routes).await?;
     }
     Ok(())
+}
+
+/// Under `--serve`, every lesson also answers here with its live figures, so that a
+/// load tool's run can be judged from outside (`scripts/load` reads it).
+pub const STATS_ROUTE: &str = "/debug/stats";
+
+/// `alive_tasks=N heap_bytes=M`: the server's tasks and heap, now.
+async fn stats() -> String {
+    let alive_tasks = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    format!("alive_tasks={alive_tasks} heap_bytes={}\n", super::heap_bytes())
 }
