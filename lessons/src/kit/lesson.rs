@@ -59,6 +59,11 @@ pub const STATS_ROUTE: &str = "/debug/stats";
 
 /// `alive_tasks=N heap_bytes=M`: the server's tasks and heap, now.
 async fn stats() -> String {
-    let alive_tasks = tokio::runtime::Handle::current().metrics().num_alive_tasks();
-    format!("alive_tasks={alive_tasks} heap_bytes={}\n", super::heap_bytes())
+    let alive_tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    format!(
+        "alive_tasks={alive_tasks} heap_bytes={}\n",
+        super::heap_bytes()
+    )
 }

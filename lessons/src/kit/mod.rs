@@ -2,6 +2,7 @@
 
 mod aftermath;
 mod backend;
+mod burst;
 mod connections;
 mod flags;
 pub mod grading;
@@ -14,6 +15,7 @@ mod tasks;
 
 pub use aftermath::{Aftermath, watch_request};
 pub use backend::{CallStats, Latency, SlowBackend};
+pub use burst::{BURST_CONCURRENCY, Burst, burst};
 pub use flags::Flags;
 pub use heap::heap_bytes;
 pub use lesson::{STATS_ROUTE, Serve, run_lesson};

@@ -1,0 +1,227 @@
+//! Lesson 05: a background logger that leaks under load.
+//!
+//! Handlers hand log lines to a logger task through a channel, and the logger writes
+//! them to a slow sink. Under a burst the queue fills, and it goes wrong one of two
+//! ways: with a bounded queue, each request's sender task parks on the full queue and
+//! stays (tasks climb with the request count); with an unbounded queue nothing parks,
+//! and the queue and the heap climb instead.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use lessons::kit::{
+    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, heap_bytes, ms,
+    run_lesson,
+};
+use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use tokio::sync::mpsc;
+
+const ABOUT: &str = "Lesson 05: a logger whose queue blocks its senders, or grows without bound";
+
+/// Room in the bounded queue: a few lines, as in a queue sized for calm days.
+const QUEUE_CAPACITY: usize = 16;
+
+// ANCHOR: blocking
+/// The logger with a bounded queue.
+#[derive(Clone)]
+struct BlockingLogger {
+    lines: mpsc::Sender<String>,
+}
+
+/// Writes queued lines to the sink, one at a time, for as long as the queue is open.
+async fn write_bounded(mut lines: mpsc::Receiver<String>, sink: SlowBackend) {
+    while let Some(line) = lines.recv().await {
+        sink.call(&line).await;
+    }
+}
+
+/// Answers at once and leaves the logging to a task of its own, as the article's Go
+/// handler does with `go logMessage(...)`.
+async fn work_blocking(State(logger): State<BlockingLogger>) -> &'static str {
+    let line = log_line(next_request());
+    let lines = logger.lines.clone();
+    // LEAK: when the queue is full this task parks on `send` until the slow logger
+    // makes room: one parked task per request, for as long as the burst lasts.
+    tokio::spawn(async move {
+        let _ = lines.send(line).await;
+    });
+    "done"
+}
+// ANCHOR_END: blocking
+
+// ANCHOR: unbounded
+/// The logger with an unbounded queue: no sender ever waits.
+#[derive(Clone)]
+struct UnboundedLogger {
+    lines: mpsc::UnboundedSender<String>,
+    /// Lines sent and not yet taken by the logger: the queue's depth.
+    queued: Arc<AtomicUsize>,
+}
+
+async fn write_unbounded(
+    mut lines: mpsc::UnboundedReceiver<String>,
+    queued: Arc<AtomicUsize>,
+    sink: SlowBackend,
+) {
+    while let Some(line) = lines.recv().await {
+        queued.fetch_sub(1, Ordering::SeqCst);
+        sink.call(&line).await;
+    }
+}
+
+async fn work_unbounded(State(logger): State<UnboundedLogger>) -> &'static str {
+    // LEAK: never blocks, so nothing parks; but every line the logger has not
+    // written yet waits in memory, and a burst adds them faster than it writes.
+    logger.queued.fetch_add(1, Ordering::SeqCst);
+    let _ = logger.lines.send(log_line(next_request()));
+    "done"
+}
+// ANCHOR_END: unbounded
+
+/// Numbers the requests, for the log lines.
+fn next_request() -> usize {
+    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
+    REQUESTS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Both loggers, started, and the routes that use them.
+fn start(flags: &Flags) -> (Router, Arc<AtomicUsize>) {
+    let (blocking_tx, blocking_rx) = mpsc::channel(QUEUE_CAPACITY);
+    tokio::spawn(write_bounded(blocking_rx, sink(flags)));
+    let (unbounded_tx, unbounded_rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(write_unbounded(unbounded_rx, queued.clone(), sink(flags)));
+
+    let blocking = Router::new()
+        .route("/blocking", get(work_blocking))
+        .with_state(BlockingLogger { lines: blocking_tx });
+    let unbounded = Router::new()
+        .route("/unbounded", get(work_unbounded))
+        .with_state(UnboundedLogger {
+            lines: unbounded_tx,
+            queued: queued.clone(),
+        });
+    (blocking.merge(unbounded), queued)
+}
+
+// ANCHOR: drive
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    let (router, queued) = start(flags);
+    let server = TestServer::start(router).await?;
+    let gauge = TaskGauge::new();
+    let mut report = Report::new();
+
+    // The unbounded queue first: its lines drain while the second part runs, and
+    // would blur a heap measure taken then.
+    for n in BURSTS {
+        narrator.scenario(format!("unbounded queue, a burst of {n} requests"));
+        let heap_before = heap_bytes();
+        let outcome = burst(&server, "/unbounded", n).await;
+        server.connections_closed(ms(2000)).await;
+        let depth = queued.load(Ordering::SeqCst);
+        let grown = kib(heap_bytes().saturating_sub(heap_before));
+        narrator.say(
+            "client",
+            format!(
+                "{} answers, the slowest after {} ms",
+                outcome.with_status(200),
+                outcome.slowest.as_millis()
+            ),
+        );
+        narrator.say(
+            "logger",
+            format!("{depth} lines waiting in the queue; the heap grew by {grown} KiB"),
+        );
+        narrator.say(
+            "gauge",
+            format!("tasks alive above the baseline: {}", gauge.above_baseline()),
+        );
+        report = report
+            .with(&format!("queue_{n}"), depth)
+            .with(&format!("heap_kib_{n}"), grown);
+        // Let the logger catch up, so that the next burst starts from an empty queue.
+        while queued.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(ms(5)).await;
+        }
+    }
+
+    for n in BURSTS {
+        narrator.scenario(format!(
+            "bounded queue of {QUEUE_CAPACITY}, a burst of {n} requests"
+        ));
+        let outcome = burst(&server, "/blocking", n).await;
+        server.connections_closed(ms(2000)).await;
+        narrator.say(
+            "client",
+            format!(
+                "{} answers, the slowest after {} ms",
+                outcome.with_status(200),
+                outcome.slowest.as_millis()
+            ),
+        );
+        // Every answer is in and every connection closed: the load is over. What is
+        // still alive is a sender parked on the full queue.
+        let parked = gauge.settle(ms(100)).await;
+        narrator.say(
+            "gauge",
+            format!("tasks alive 100 ms after the burst: {parked}"),
+        );
+        report = report.with(&format!("parked_senders_{n}"), parked);
+        if n != BURSTS[BURSTS.len() - 1] {
+            // Let the parked senders drain, so that the next burst starts from none.
+            let left = gauge.settle(ms(5000)).await;
+            narrator.say(
+                "gauge",
+                format!("the logger caught up; tasks still parked: {left}"),
+            );
+        }
+    }
+    let leaked_tasks = gauge.above_baseline();
+    narrator.say(
+        "gauge",
+        format!(
+            "at the end: {leaked_tasks} tasks still parked, draining at one line per sink write"
+        ),
+    );
+
+    Ok(report.with("leaked_tasks", leaked_tasks))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    run_lesson(ABOUT, demo, |flags, _| Serve {
+        router: start(flags).0,
+        routes: vec!["/blocking", "/unbounded"],
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn tasks_or_memory_climb_with_the_request_count() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        let [small, large] = BURSTS;
+        let number = |key: &str, n: usize| report.number(&format!("{key}_{n}"));
+        assert!(report.number("leaked_tasks") > 0, "{report}");
+        assert!(
+            number("parked_senders", large) > number("parked_senders", small) * 2,
+            "parked senders should climb with the request count: {report}"
+        );
+        assert!(
+            number("queue", large) > number("queue", small) * 2,
+            "the unbounded queue should climb with the request count: {report}"
+        );
+        assert!(
+            number("heap_kib", large) > number("heap_kib", small) * 2,
+            "the heap should climb with the request count: {report}"
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Lesson 06: a logger that stays bounded, never blocks a request, and flushes on exit.
+//!
+//! The queue of lesson 05 stays bounded, and a handler never waits for room: it either
+//! drops the line and counts it, or waits a little inside its own future, so that a
+//! request that ends (or is dropped) takes its wait with it. The logger listens for
+//! shutdown, writes what is still queued, and is waited for. Tasks and memory stay
+//! flat however large the burst.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use lessons::kit::{
+    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, heap_bytes, ms,
+    run_lesson,
+};
+use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const ABOUT: &str = "Lesson 06: a bounded logger that drops and counts, and flushes on shutdown";
+
+/// Room in the queue: the most memory the logger's backlog may take, in lines.
+const QUEUE_CAPACITY: usize = 64;
+
+/// The longest a handler waits for room before it gives up on an important line.
+const AUDIT_PATIENCE: Duration = Duration::from_millis(20);
+
+// ANCHOR: logger
+/// The handlers' side of the logger. Cheap to clone.
+#[derive(Clone)]
+struct Logger {
+    lines: mpsc::Sender<String>,
+    /// Lines given up on because the queue was full (or closed).
+    dropped: Arc<AtomicUsize>,
+}
+
+impl Logger {
+    /// Queues `line` if there is room; otherwise drops it and counts it. Never waits,
+    /// never spawns: the request goes on at full speed whatever the logger's backlog.
+    fn log(&self, line: String) {
+        match self.lines.try_send(line) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Closed(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Waits up to `patience` for room, for lines worth a short wait. The wait is part
+    /// of the caller's future: if the request is dropped, so is the wait.
+    async fn log_within(&self, line: String, patience: Duration) {
+        let sent = tokio::time::timeout(patience, self.lines.send(line)).await;
+        if !matches!(sent, Ok(Ok(()))) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Lines waiting in the queue now.
+    fn queued(&self) -> usize {
+        self.lines.max_capacity() - self.lines.capacity()
+    }
+}
+// ANCHOR_END: logger
+
+// ANCHOR: writer
+/// The logger's task: writes lines until told to stop, then writes what is still
+/// queued (the flush) and ends. Returns how many lines the flush wrote.
+async fn write_until_shutdown(
+    mut lines: mpsc::Receiver<String>,
+    sink: SlowBackend,
+    shutdown: CancellationToken,
+) -> usize {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            line = lines.recv() => match line {
+                Some(line) => { sink.call(&line).await; }
+                None => return 0,
+            },
+        }
+    }
+    // No new lines from now on; senders see `Closed` and count their line as dropped.
+    lines.close();
+    let mut flushed = 0;
+    while let Some(line) = lines.recv().await {
+        sink.call(&line).await;
+        flushed += 1;
+    }
+    flushed
+}
+// ANCHOR_END: writer
+
+// ANCHOR: handlers
+/// Logs and answers: the line is queued or counted as dropped, at once.
+async fn work(State(logger): State<Logger>) -> &'static str {
+    logger.log(log_line(next_request()));
+    "done"
+}
+
+/// The same, for a line worth waiting a little for.
+async fn audit(State(logger): State<Logger>) -> &'static str {
+    logger
+        .log_within(log_line(next_request()), AUDIT_PATIENCE)
+        .await;
+    "done"
+}
+// ANCHOR_END: handlers
+
+/// Numbers the requests, for the log lines.
+fn next_request() -> usize {
+    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
+    REQUESTS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A started logger: the handle handlers use, and what shuts it down.
+struct Running {
+    logger: Logger,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    /// The writer task, to read how many lines the flush wrote.
+    writer: tokio::task::JoinHandle<usize>,
+}
+
+fn start(flags: &Flags) -> Running {
+    let (lines, receiver) = mpsc::channel(QUEUE_CAPACITY);
+    let shutdown = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let writer = tracker.spawn(write_until_shutdown(
+        receiver,
+        sink(flags),
+        shutdown.clone(),
+    ));
+    tracker.close();
+    let logger = Logger {
+        lines,
+        dropped: Arc::new(AtomicUsize::new(0)),
+    };
+    Running {
+        logger,
+        shutdown,
+        tracker,
+        writer,
+    }
+}
+
+fn router(logger: Logger) -> Router {
+    Router::new()
+        .route("/work", get(work))
+        .route("/audit", get(audit))
+        .with_state(logger)
+}
+
+// ANCHOR: drive
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    // Two baselines: before anything started (nothing may be left at the end), and
+    // with the logger and the server up (a burst may leave nothing behind).
+    let before_everything = TaskGauge::new();
+    let running = start(flags);
+    let server = TestServer::start(router(running.logger.clone())).await?;
+    let gauge = TaskGauge::new();
+    let logger = &running.logger;
+    let mut report = Report::new().with("queue_capacity", QUEUE_CAPACITY);
+
+    for n in BURSTS {
+        narrator.scenario(format!("drop and count, a burst of {n} requests"));
+        let heap_before = heap_bytes();
+        let dropped_before = logger.dropped.load(Ordering::Relaxed);
+        let outcome = burst(&server, "/work", n).await;
+        server.connections_closed(ms(2000)).await;
+        let queued = logger.queued();
+        let grown = kib(heap_bytes().saturating_sub(heap_before));
+        let dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
+        narrator.say(
+            "client",
+            format!(
+                "{} answers, the slowest after {} ms",
+                outcome.with_status(200),
+                outcome.slowest.as_millis()
+            ),
+        );
+        narrator.say(
+            "logger",
+            format!("{queued} lines queued (at most {QUEUE_CAPACITY}), {dropped} dropped and counted; the heap grew by {grown} KiB"),
+        );
+        let parked = gauge.settle(ms(100)).await;
+        narrator.say(
+            "gauge",
+            format!("tasks left after the burst: {parked}"),
+        );
+        report = report
+            .with(&format!("queue_{n}"), queued)
+            .with(&format!("heap_kib_{n}"), grown)
+            .with(&format!("dropped_{n}"), dropped);
+    }
+
+    narrator.scenario(format!(
+        "a bounded wait of {} ms, then drop: a burst of {} requests",
+        AUDIT_PATIENCE.as_millis(),
+        BURSTS[0]
+    ));
+    let dropped_before = logger.dropped.load(Ordering::Relaxed);
+    let outcome = burst(&server, "/audit", BURSTS[0]).await;
+    let audit_dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
+    narrator.say(
+        "client",
+        format!(
+            "{} answers, the slowest after {} ms",
+            outcome.with_status(200),
+            outcome.slowest.as_millis()
+        ),
+    );
+    narrator.say(
+        "logger",
+        format!("{audit_dropped} lines dropped after waiting"),
+    );
+
+    narrator.scenario("shutdown: stop taking lines, flush the queue, wait for the logger");
+    server.shutdown().await?;
+    let queued_at_shutdown = logger.queued();
+    narrator.say(
+        "main",
+        format!("cancel the logger with {queued_at_shutdown} lines queued"),
+    );
+    running.shutdown.cancel();
+    running.tracker.wait().await;
+    let flushed = running.writer.await?;
+    narrator.say("logger", format!("flushed {flushed} lines, then ended"));
+    let leaked_tasks = before_everything.settle(ms(100)).await;
+    narrator.say(
+        "gauge",
+        format!("tasks alive above the baseline: {leaked_tasks}"),
+    );
+
+    Ok(report
+        .with("audit_dropped", audit_dropped)
+        .with("flushed", flushed)
+        .with("leaked_tasks", leaked_tasks))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    run_lesson(ABOUT, demo, |flags, _| Serve {
+        router: router(start(flags).logger),
+        routes: vec!["/work", "/audit"],
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_backlog_stays_bounded_and_is_flushed() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        let [small, large] = BURSTS;
+        let number = |key: &str, n: usize| report.number(&format!("{key}_{n}"));
+        assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+        assert!(number("queue", large) <= QUEUE_CAPACITY as u64, "{report}");
+        assert!(
+            number("dropped", large) > 0,
+            "a burst past the capacity drops: {report}"
+        );
+        // The heap no longer grows with the burst: 4 times the requests, not 4 times the memory.
+        assert!(
+            number("heap_kib", large) < number("heap_kib", small) * 2 + 16,
+            "{report}"
+        );
+        assert!(
+            report.number("flushed") > 0,
+            "queued lines are written at shutdown: {report}"
+        );
+    }
+}
