@@ -189,10 +189,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
             format!("{queued} lines queued (at most {QUEUE_CAPACITY}), {dropped} dropped and counted; the heap grew by {grown} KiB"),
         );
         let parked = gauge.settle(ms(100)).await;
-        narrator.say(
-            "gauge",
-            format!("tasks left after the burst: {parked}"),
-        );
+        narrator.say("gauge", format!("tasks left after the burst: {parked}"));
         report = report
             .with(&format!("queue_{n}"), queued)
             .with(&format!("heap_kib_{n}"), grown)

@@ -20,6 +20,8 @@ pub struct Burst {
     pub statuses: BTreeMap<u16, usize>,
     /// Requests that got no response (the client's timeout, a refused connection).
     pub failed: usize,
+    /// The `Retry-After` header of a shed request (a 503 or 429), if any had one.
+    pub retry_after: Option<String>,
     /// The longest any request took.
     pub slowest: Duration,
     /// From the first request sent to the last answer.
@@ -38,12 +40,33 @@ pub const BURST_CONCURRENCY: usize = 100;
 
 /// Sends `n` GETs to `path`, at most [`BURST_CONCURRENCY`] at a time, and waits for all.
 pub async fn burst(server: &TestServer, path: &str, n: usize) -> Burst {
+    impatient_burst(server, path, n, Duration::from_secs(10)).await
+}
+
+/// A burst whose clients give up on a request after `patience`, as real clients do.
+pub async fn impatient_burst(
+    server: &TestServer,
+    path: &str,
+    n: usize,
+    patience: Duration,
+) -> Burst {
     let started = Instant::now();
     let outcomes: Vec<_> = stream::iter(0..n)
         .map(|_| async {
             let sent = Instant::now();
-            let status = server.get(path).await.map(|(status, _)| status.as_u16());
-            (status, sent.elapsed())
+            let request = server
+                .client()
+                .get(server.url(path))
+                .timeout(patience)
+                .send();
+            let answer = request.await.map(|response| {
+                let retry_after = response.headers().get(reqwest::header::RETRY_AFTER);
+                let retry_after = retry_after
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
+                (response.status().as_u16(), retry_after)
+            });
+            (answer, sent.elapsed())
         })
         .buffer_unordered(BURST_CONCURRENCY)
         .collect()
@@ -52,9 +75,12 @@ pub async fn burst(server: &TestServer, path: &str, n: usize) -> Burst {
         took: started.elapsed(),
         ..Burst::default()
     };
-    for (status, took) in outcomes {
-        match status {
-            Ok(status) => *burst.statuses.entry(status).or_default() += 1,
+    for (answer, took) in outcomes {
+        match answer {
+            Ok((status, retry_after)) => {
+                *burst.statuses.entry(status).or_default() += 1;
+                burst.retry_after = burst.retry_after.take().or(retry_after);
+            }
             Err(_) => burst.failed += 1,
         }
         burst.slowest = burst.slowest.max(took);

@@ -3,6 +3,7 @@
 
 pub mod logging;
 pub mod timeouts;
+pub mod workers;
 
 /// The four things the articles' fan-out handler asks its backends for.
 pub const KEYS: [&str; 4] = ["foo", "bar", "baz", "qux"];

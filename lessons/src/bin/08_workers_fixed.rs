@@ -1,0 +1,253 @@
+//! Lesson 08: a pool that sheds load, stops when told, and calls out with timeouts.
+//!
+//! The pool of lesson 07, fixed. A full queue answers 503 with `Retry-After` at once,
+//! instead of holding the request. Workers watch a cancellation token as well as the
+//! queue, run on a `TaskTracker`, and are waited for at shutdown. The upstream client
+//! has a connect timeout and a total timeout, so the hung upstream becomes a quick 504
+//! with no task left waiting.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use lessons::kit::{
+    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, impatient_burst, ms,
+    run_lesson,
+};
+use lessons::scenarios::workers::{
+    BURST, QUEUE_CAPACITY, WORKERS, client_patience, hung_upstream, job_db,
+};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{Mutex, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+const ABOUT: &str = "Lesson 08: load shedding, workers that stop, client timeouts";
+
+/// A job: which request asked for it.
+type Job = usize;
+
+/// Seconds a shed client is told to wait before it tries again.
+const RETRY_AFTER_SECONDS: u64 = 1;
+
+// ANCHOR: workers
+/// One worker: runs jobs until the queue closes or `shutdown` is cancelled, whichever
+/// comes first, even while it waits for the next job.
+async fn worker(
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    db: SlowBackend,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let next = async { jobs.lock().await.recv().await };
+        let job = tokio::select! {
+            () = shutdown.cancelled() => return,
+            job = next => match job {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        // A job under way is cut short by a shutdown too; use `run_until_cancelled`'s
+        // `None` to tell, if a job must be retried later.
+        shutdown
+            .run_until_cancelled(db.call(&format!("job {job}")))
+            .await;
+    }
+}
+// ANCHOR_END: workers
+
+// ANCHOR: handlers
+#[derive(Clone)]
+struct App {
+    jobs: mpsc::Sender<Job>,
+    upstream: SocketAddr,
+    /// A client whose every call is bounded.
+    client: reqwest::Client,
+}
+
+/// The upstream client: a connect timeout for a peer that is down, a total timeout
+/// for one that accepted the connection and went quiet.
+fn upstream_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(100))
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("a plain-HTTP client with timeouts always builds")
+}
+
+/// Queues a job and answers 202, or answers 503 at once when the queue is full.
+async fn enqueue(State(app): State<App>) -> Response {
+    match app.jobs.try_send(next_request()) {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(TrySendError::Full(_) | TrySendError::Closed(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())],
+            "busy: try again shortly\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Calls the upstream inline: no task to leave behind, and the client's timeout
+/// bounds the call. Its error becomes a 504.
+async fn report(State(app): State<App>) -> (StatusCode, &'static str) {
+    let url = format!("http://{}/data", app.upstream);
+    match app.client.get(url).send().await {
+        Ok(_) => (StatusCode::OK, "report"),
+        Err(error) if error.is_timeout() => (StatusCode::GATEWAY_TIMEOUT, "upstream timed out"),
+        Err(_) => (StatusCode::BAD_GATEWAY, "upstream failed"),
+    }
+}
+// ANCHOR_END: handlers
+
+/// Numbers the requests, for the jobs.
+fn next_request() -> usize {
+    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
+    REQUESTS.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The pool, started, with what stops it.
+struct Pool {
+    router: Router,
+    shutdown: CancellationToken,
+    workers: TaskTracker,
+}
+
+fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
+    let (jobs, receiver) = mpsc::channel(QUEUE_CAPACITY);
+    let receiver = Arc::new(Mutex::new(receiver));
+    let shutdown = CancellationToken::new();
+    let workers = TaskTracker::new();
+    for _ in 0..WORKERS {
+        workers.spawn(worker(receiver.clone(), job_db(flags), shutdown.clone()));
+    }
+    workers.close();
+    let app = App {
+        jobs,
+        upstream,
+        client: upstream_client(),
+    };
+    let router = Router::new()
+        .route("/enqueue", get(enqueue))
+        .route("/report", get(report))
+        .with_state(app);
+    Pool {
+        router,
+        shutdown,
+        workers,
+    }
+}
+
+// ANCHOR: drive
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    let (upstream, _holding) = hung_upstream().await?;
+    let gauge = TaskGauge::new();
+    let pool = start(flags, upstream);
+    let server = TestServer::start(pool.router.clone()).await?;
+    let patience = client_patience(flags);
+
+    narrator.scenario(format!(
+        "{BURST} jobs at once: {WORKERS} workers, room for {QUEUE_CAPACITY} in the queue"
+    ));
+    let jobs = impatient_burst(&server, "/enqueue", BURST, patience).await;
+    narrator.say(
+        "client",
+        format!(
+            "{} accepted, {} told 503 to retry after {RETRY_AFTER_SECONDS} s, the slowest answer after {} ms",
+            jobs.with_status(202),
+            jobs.with_status(503),
+            jobs.slowest.as_millis()
+        ),
+    );
+    let retry_after = jobs.retry_after.as_deref().unwrap_or("none");
+
+    let calls = BURST / 10;
+    narrator.scenario(format!(
+        "{calls} calls to the upstream that never answers, with client timeouts"
+    ));
+    let reports = impatient_burst(&server, "/report", calls, patience).await;
+    server.connections_closed(ms(2000)).await;
+    narrator.say(
+        "client",
+        format!(
+            "{} answers of 504, the slowest after {} ms",
+            reports.with_status(504),
+            reports.slowest.as_millis()
+        ),
+    );
+
+    narrator
+        .scenario("the server shuts down: the token stops the workers, the tracker waits for them");
+    server.shutdown().await?;
+    let stopping = Instant::now();
+    pool.shutdown.cancel();
+    pool.workers.wait().await;
+    narrator.say(
+        "main",
+        format!(
+            "workers gone {} ms after the cancel",
+            stopping.elapsed().as_millis()
+        ),
+    );
+    let leaked_tasks = gauge.settle(ms(200)).await;
+    narrator.say(
+        "gauge",
+        format!("tasks alive above the baseline: {leaked_tasks}"),
+    );
+
+    Ok(Report::new()
+        .with("accepted", jobs.with_status(202))
+        .with("shed_503", jobs.with_status(503))
+        .with("gave_up", jobs.failed)
+        .with("retry_after", retry_after)
+        .with("upstream_504", reports.with_status(504))
+        .with("upstream_slowest_ms", reports.slowest.as_millis())
+        .with("workers_left", pool.workers.len())
+        .with("leaked_tasks", leaked_tasks))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let (upstream, _holding) = hung_upstream().await?;
+    run_lesson(ABOUT, demo, move |flags, _| Serve {
+        router: start(flags, upstream).router,
+        routes: vec!["/enqueue", "/report"],
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_pool_sheds_stops_and_leaves_nothing() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        assert!(
+            report.number("shed_503") > 0,
+            "a burst past the queue is shed: {report}"
+        );
+        assert_eq!(
+            report.number("gave_up"),
+            0,
+            "no client waits long enough to give up: {report}"
+        );
+        assert_eq!(report.get("retry_after"), Some("1"), "{report}");
+        assert_eq!(
+            report.number("upstream_504"),
+            (BURST / 10) as u64,
+            "{report}"
+        );
+        assert_eq!(report.number("workers_left"), 0, "{report}");
+        assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+    }
+}
