@@ -1,0 +1,220 @@
+//! Lesson 12: hunting a leak the way Go's pprof does.
+//!
+//! Go answers "which goroutines are alive, and where were they started?" with the
+//! goroutine dump, and watches `runtime.NumGoroutine` through Prometheus. For tokio:
+//! tasks spawned through a registry that knows their names and spawn sites, listed on
+//! `/debug/tasks`; the live-task count on `/metrics` in Prometheus's text format; and
+//! a diff of two listings, before and after some load, that points at the leak.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use lessons::kit::{
+    Flags, Latency, Narrator, Report, Serve, SlowBackend, TaskRegistry, TestServer, burst, ms,
+    run_lesson,
+};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::sync::broadcast;
+
+const ABOUT: &str = "Lesson 12: finding a leak with a task listing, a diff, and /metrics";
+
+/// Requests sent to each route under load.
+const REQUESTS: usize = 50;
+
+// ANCHOR: app
+/// What the handlers share.
+#[derive(Clone)]
+struct App {
+    /// Every task the handlers spawn goes through here, with a name.
+    tasks: TaskRegistry,
+    db: SlowBackend,
+    /// Price updates, for subscribers. Nothing is ever published in this demo.
+    updates: broadcast::Sender<String>,
+    metrics: Arc<Metrics>,
+}
+
+/// Renders a report in the background: a task that ends.
+async fn report(State(app): State<App>) -> &'static str {
+    let db = app.db.clone();
+    app.tasks.spawn("render-report", async move {
+        db.call("SELECT totals").await;
+    });
+    "report queued"
+}
+
+/// Starts pushing price updates to the caller's session.
+async fn subscribe(State(app): State<App>) -> &'static str {
+    let mut updates = app.updates.subscribe();
+    // LEAK: this task ends only when the updates channel closes, and the app holds its
+    // sender for as long as it runs. Nothing ties the task to the subscriber's session.
+    app.tasks.spawn("price-pump", async move {
+        while let Ok(update) = updates.recv().await {
+            let _ = update; // would be pushed to the subscriber
+        }
+    });
+    "subscribed"
+}
+// ANCHOR_END: app
+
+// ANCHOR: debug
+/// `/debug/tasks`: the live tasks by name and spawn site, the largest group first.
+async fn debug_tasks(State(app): State<App>) -> String {
+    app.tasks.snapshot().to_string()
+}
+
+/// The gauges `/metrics` exports.
+struct Metrics {
+    registry: Registry,
+    /// All live tokio tasks: `runtime.NumGoroutine()`.
+    alive_tasks: Gauge<i64, AtomicI64>,
+    /// Live tasks per registry name.
+    named_tasks: Family<Vec<(String, String)>, Gauge<i64, AtomicI64>>,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::default();
+        let alive_tasks = Gauge::default();
+        let named_tasks = Family::default();
+        registry.register("tokio_alive_tasks", "Live tokio tasks", alive_tasks.clone());
+        registry.register(
+            "named_tasks",
+            "Live tasks spawned through the registry, by name",
+            named_tasks.clone(),
+        );
+        Metrics {
+            registry,
+            alive_tasks,
+            named_tasks,
+        }
+    }
+}
+
+/// `/metrics`: read the figures at scrape time, then encode them as Prometheus text.
+async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let alive = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    app.metrics
+        .alive_tasks
+        .set(i64::try_from(alive).unwrap_or(i64::MAX));
+    // A name with no live task left should read 0, not its last value: start afresh.
+    app.metrics.named_tasks.clear();
+    for group in app.tasks.snapshot().groups {
+        let labels = vec![("name".to_owned(), group.name.to_owned())];
+        let count = i64::try_from(group.count).unwrap_or(i64::MAX);
+        app.metrics.named_tasks.get_or_create(&labels).inc_by(count);
+    }
+    let mut body = String::new();
+    match encode(&mut body, &app.metrics.registry) {
+        Ok(()) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
+        Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+// ANCHOR_END: debug
+
+fn start(flags: &Flags) -> (Router, App) {
+    let (updates, _) = broadcast::channel(16);
+    let app = App {
+        tasks: TaskRegistry::default(),
+        db: SlowBackend::new("db", Latency::Fixed(flags.ms(20)), &Narrator::quiet()),
+        updates,
+        metrics: Arc::new(Metrics::new()),
+    };
+    let router = Router::new()
+        .route("/report", get(report))
+        .route("/subscribe", get(subscribe))
+        .route("/debug/tasks", get(debug_tasks))
+        .route("/metrics", get(metrics))
+        .with_state(app.clone());
+    (router, app)
+}
+
+// ANCHOR: drive
+async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
+    let (router, app) = start(flags);
+    let server = TestServer::start(router).await?;
+
+    narrator.scenario("before: take a listing");
+    let before = app.tasks.snapshot();
+    narrator.say("tasks", format!("{} live named tasks", before.total()));
+
+    narrator.scenario(format!(
+        "load: {REQUESTS} requests to /report and {REQUESTS} to /subscribe"
+    ));
+    for path in ["/report", "/subscribe"] {
+        let answered = burst(&server, path, REQUESTS).await.with_status(200);
+        narrator.say("client", format!("{path}: {answered} answers of 200"));
+    }
+    server.connections_closed(ms(2000)).await;
+    // Long enough for every report to be rendered: what is left now is left for good.
+    tokio::time::sleep(flags.ms(100)).await;
+
+    narrator.scenario("after: the listing, and what grew");
+    let (_, listing) = server.get("/debug/tasks").await?;
+    for line in listing.lines() {
+        narrator.say("GET", format!("/debug/tasks  {line}"));
+    }
+    let grown = app.tasks.snapshot().grown_since(&before);
+    for group in &grown {
+        narrator.say(
+            "diff",
+            format!(
+                "+{} {} (spawned at {})",
+                group.count, group.name, group.spawned_at
+            ),
+        );
+    }
+    let (_, exported) = server.get("/metrics").await?;
+    let alive_line = exported
+        .lines()
+        .find(|line| line.starts_with("tokio_alive_tasks "))
+        .unwrap_or("tokio_alive_tasks ?");
+    narrator.say("GET", format!("/metrics  {alive_line}"));
+    let metrics_alive_tasks = alive_line.rsplit(' ').next().unwrap_or("?").to_owned();
+
+    server.shutdown().await?;
+    let leaking = grown.first();
+    Ok(Report::new()
+        .with("requests", 2 * REQUESTS)
+        .with("leaking_task", leaking.map_or("none", |group| group.name))
+        .with("leaked_tasks", leaking.map_or(0, |group| group.count))
+        .with("grown_groups", grown.len())
+        .with("metrics_alive_tasks", metrics_alive_tasks))
+}
+// ANCHOR_END: drive
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    run_lesson(ABOUT, demo, |flags, _| Serve {
+        router: start(flags).0,
+        routes: vec!["/report", "/subscribe", "/debug/tasks", "/metrics"],
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_diff_points_at_the_leaking_spawn() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        assert_eq!(report.get("leaking_task"), Some("price-pump"), "{report}");
+        assert_eq!(report.number("leaked_tasks"), REQUESTS as u64, "{report}");
+        assert_eq!(report.number("grown_groups"), 1, "reports finish: {report}");
+        assert!(
+            report.number("metrics_alive_tasks") >= REQUESTS as u64,
+            "{report}"
+        );
+    }
+}
