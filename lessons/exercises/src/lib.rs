@@ -15,3 +15,6 @@ pub mod ex01_fan_out;
 pub mod ex02_deadline;
 pub mod ex03_cancel_spawned;
 pub mod ex04_pollers;
+pub mod ex05_safe_logger;
+pub mod ex06_bounded_pool;
+pub mod ex07_planted_leak;

@@ -80,6 +80,24 @@ pub const EXERCISES: &[Exercise] = &[
             "ex04_spins_after_cancel"
         ]
     ),
+    exercise!(
+        "ex05_safe_logger",
+        "06_logger_fixed",
+        "a logger that never blocks a request",
+        mistakes: ["ex05_unbounded", "ex05_no_flush"]
+    ),
+    exercise!(
+        "ex06_bounded_pool",
+        "08_workers_fixed",
+        "a pool that sheds load and stops when told",
+        mistakes: ["ex06_never_stops", "ex06_connect_timeout_only"]
+    ),
+    exercise!(
+        "ex07_planted_leak",
+        "12_leak_hunt",
+        "find the leak and fix it",
+        mistakes: ["ex07_no_heartbeat", "ex07_aborted_only_on_answer"]
+    ),
 ];
 
 /// The exercise named `id`, with its position in the course (from 1).

@@ -4,7 +4,8 @@
 //! that are half right. Each module here is one such answer, and each test target
 //! runs the exercise's real grader against it. Every one of them must fail: CI
 //! checks that with `cargo grade --expect-caught`. Not a default member, so the
-//! maintainer suite stays green.
+//! maintainer suite stays green. Where a mistake is in one part of an exercise, the
+//! other parts are the reference solution's.
 
 /// Exercise 01, awaited one after another: right answers, the sum of the latencies.
 pub mod ex01_sequential {
@@ -284,4 +285,227 @@ fn spawn_pollers(
             stop
         })
         .collect()
+}
+
+/// Exercise 05, an unbounded queue: `log` never waits and never drops, and the
+/// backlog takes as much memory as the burst brings.
+pub mod ex05_unbounded {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use lessons::kit::SlowBackend;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub struct Logger {
+        lines: mpsc::UnboundedSender<String>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    impl Logger {
+        pub fn start(
+            _capacity: usize,
+            sink: SlowBackend,
+            shutdown: CancellationToken,
+            tracker: &TaskTracker,
+        ) -> Logger {
+            let (lines, mut queued) = mpsc::unbounded_channel::<String>();
+            tracker.spawn(async move {
+                while let Some(Some(line)) = shutdown.run_until_cancelled(queued.recv()).await {
+                    sink.call(&line).await;
+                }
+                queued.close();
+                while let Some(line) = queued.recv().await {
+                    sink.call(&line).await;
+                }
+            });
+            Logger {
+                lines,
+                dropped: Arc::default(),
+            }
+        }
+
+        pub fn log(&self, line: String) {
+            if self.lines.send(line).is_err() {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+
+        pub fn dropped(&self) -> usize {
+            self.dropped.load(Ordering::Relaxed)
+        }
+    }
+}
+
+/// Exercise 05, no flush: the writer stops at the shutdown signal and abandons what
+/// was queued.
+pub mod ex05_no_flush {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use lessons::kit::SlowBackend;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub struct Logger {
+        lines: mpsc::Sender<String>,
+        dropped: Arc<AtomicUsize>,
+    }
+
+    impl Logger {
+        pub fn start(
+            capacity: usize,
+            sink: SlowBackend,
+            shutdown: CancellationToken,
+            tracker: &TaskTracker,
+        ) -> Logger {
+            let (lines, mut queued) = mpsc::channel::<String>(capacity);
+            tracker.spawn(async move {
+                while let Some(Some(line)) = shutdown.run_until_cancelled(queued.recv()).await {
+                    sink.call(&line).await;
+                }
+            });
+            Logger {
+                lines,
+                dropped: Arc::default(),
+            }
+        }
+
+        pub fn log(&self, line: String) {
+            if self.lines.try_send(line).is_err() {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+
+        pub fn dropped(&self) -> usize {
+            self.dropped.load(Ordering::Relaxed)
+        }
+    }
+}
+
+/// Exercise 06, a pool that sheds load but whose workers only stop when the queue
+/// closes, which it never does while the Pool lives.
+pub mod ex06_never_stops {
+    use std::sync::Arc;
+
+    use lessons::kit::SlowBackend;
+    use tokio::sync::{Mutex, mpsc};
+    use tokio_util::sync::CancellationToken;
+    use tokio_util::task::TaskTracker;
+
+    pub use solutions::ex06_bounded_pool::{Busy, upstream_client};
+
+    pub struct Pool {
+        jobs: mpsc::Sender<String>,
+    }
+
+    impl Pool {
+        pub fn start(
+            workers: usize,
+            capacity: usize,
+            db: SlowBackend,
+            _shutdown: CancellationToken,
+            tracker: &TaskTracker,
+        ) -> Pool {
+            let (jobs, queue) = mpsc::channel::<String>(capacity);
+            let queue = Arc::new(Mutex::new(queue));
+            for _ in 0..workers {
+                let (queue, db) = (queue.clone(), db.clone());
+                tracker.spawn(async move {
+                    while let Some(job) = queue.lock().await.recv().await {
+                        db.call(&job).await;
+                    }
+                });
+            }
+            Pool { jobs }
+        }
+
+        pub fn submit(&self, job: String) -> Result<(), Busy> {
+            self.jobs.try_send(job).map_err(|_| Busy)
+        }
+    }
+}
+
+/// Exercise 06, a client with a connect timeout only: a peer that accepted the
+/// connection and went quiet holds the call forever. (The pool is the right one.)
+pub mod ex06_connect_timeout_only {
+    use std::time::Duration;
+
+    pub use solutions::ex06_bounded_pool::{Busy, Pool};
+
+    pub fn upstream_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(500))
+            .build()
+            .expect("a plain-HTTP client always builds")
+    }
+}
+
+/// Exercise 07, the leak "fixed" by removing the heartbeat: no leak, and no presence.
+pub mod ex07_no_heartbeat {
+    use axum::Router;
+    use axum::extract::State;
+    use lessons::kit::SlowBackend;
+
+    pub fn router(db: SlowBackend) -> Router {
+        super::planted_leak_router(db, poll)
+    }
+
+    async fn poll(State(db): State<SlowBackend>) -> String {
+        db.call("news").await
+    }
+}
+
+/// Exercise 07, the heartbeat aborted once the news is in: right when the poll
+/// answers, but a client that hangs up drops the handler before the abort is reached.
+pub mod ex07_aborted_only_on_answer {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::extract::State;
+    use lessons::kit::SlowBackend;
+
+    pub fn router(db: SlowBackend) -> Router {
+        super::planted_leak_router(db, poll)
+    }
+
+    async fn poll(State(db): State<SlowBackend>) -> String {
+        let presence = db.clone();
+        let heartbeat = tokio::spawn(async move {
+            loop {
+                presence.call("heartbeat").await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+        let news = db.call("news").await;
+        heartbeat.abort();
+        news
+    }
+}
+
+/// Exercise 07's server around a given `/poll` handler; the other routes are right.
+fn planted_leak_router<H, T>(db: lessons::kit::SlowBackend, poll: H) -> axum::Router
+where
+    H: axum::handler::Handler<T, lessons::kit::SlowBackend>,
+    T: 'static,
+{
+    use axum::extract::State;
+    use axum::routing::get;
+    use lessons::kit::SlowBackend;
+
+    async fn profile(State(db): State<SlowBackend>) -> String {
+        let (profile, settings) =
+            futures::future::join(db.call("profile"), db.call("settings")).await;
+        format!("{profile}+{settings}")
+    }
+    async fn orders(State(db): State<SlowBackend>) -> String {
+        db.call("orders").await
+    }
+    axum::Router::new()
+        .route("/profile", get(profile))
+        .route("/poll", get(poll))
+        .route("/orders", get(orders))
+        .with_state(db)
 }

@@ -43,11 +43,20 @@ impl Latency {
         }
     }
 
-    /// A latency per key, e.g. `[("foo", ms(40)), ("bar", ms(10))]`.
+    /// A latency per key, e.g. `[("foo", ms(40)), ("bar", ms(10))]`; other keys
+    /// answer at once.
     pub fn per_key<'a>(table: impl IntoIterator<Item = (&'a str, Duration)>) -> Self {
+        Self::per_key_or(table, Duration::ZERO)
+    }
+
+    /// A latency per key, and `otherwise` for the keys not listed.
+    pub fn per_key_or<'a>(
+        table: impl IntoIterator<Item = (&'a str, Duration)>,
+        otherwise: Duration,
+    ) -> Self {
         Latency::PerKey {
             table: table.into_iter().map(|(k, d)| (k.to_owned(), d)).collect(),
-            otherwise: Duration::ZERO,
+            otherwise,
         }
     }
 

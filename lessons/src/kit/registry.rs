@@ -160,12 +160,12 @@ impl TaskSnapshot {
                 })
             })
             .collect();
-        grown.sort_by(|a, b| b.count.cmp(&a.count));
+        grown.sort_by_key(|group| std::cmp::Reverse(group.count));
         grown
     }
 }
 
-/// One line per group: `  50  subscription-pump  spawned at src/x.rs:42, oldest 120 ms`.
+/// One line per group: `  50  price-pump  spawned at src/x.rs:42, oldest 120 ms`.
 impl fmt::Display for TaskSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} live tasks", self.total())?;
