@@ -103,6 +103,44 @@ fn lesson_04_reports_the_rules() {
 }
 
 #[test]
+fn lesson_05_shows_tasks_and_memory_climbing() {
+    let report = check_contract(env!("CARGO_BIN_EXE_05_leaky_logger"));
+    assert!(report.number("leaked_tasks") > 0, "{report}");
+    assert!(
+        report.number("queue_400") > report.number("queue_100"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lesson_06_stays_bounded() {
+    let report = check_contract(env!("CARGO_BIN_EXE_06_logger_fixed"));
+    assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+    assert!(
+        report.number("queue_400") <= report.number("queue_capacity"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lesson_07_leaves_workers_and_hung_calls() {
+    let report = check_contract(env!("CARGO_BIN_EXE_07_unbounded_workers"));
+    assert!(report.number("leaked_tasks") > 0, "{report}");
+}
+
+#[test]
+fn lesson_08_leaves_nothing() {
+    let report = check_contract(env!("CARGO_BIN_EXE_08_workers_fixed"));
+    assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+}
+
+#[test]
+fn lesson_12_names_the_leak() {
+    let report = check_contract(env!("CARGO_BIN_EXE_12_leak_hunt"));
+    assert_eq!(report.get("leaking_task"), Some("price-pump"), "{report}");
+}
+
+#[test]
 fn bad_flags_are_refused_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_00_test_server"))
         .args(["--seed", "seven"])
