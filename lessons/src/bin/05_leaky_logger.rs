@@ -18,6 +18,7 @@ use lessons::kit::{
     run_lesson,
 };
 use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use lessons::scenarios::next_request;
 use tokio::sync::mpsc;
 
 const ABOUT: &str = "Lesson 05: a logger whose queue blocks its senders, or grows without bound";
@@ -82,12 +83,6 @@ async fn work_unbounded(State(logger): State<UnboundedLogger>) -> &'static str {
 }
 // ANCHOR_END: unbounded
 
-/// Numbers the requests, for the log lines.
-fn next_request() -> usize {
-    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
-    REQUESTS.fetch_add(1, Ordering::Relaxed)
-}
-
 /// Both loggers, started, and the routes that use them.
 fn start(flags: &Flags) -> (Router, Arc<AtomicUsize>) {
     let (blocking_tx, blocking_rx) = mpsc::channel(QUEUE_CAPACITY);
@@ -124,14 +119,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         server.connections_closed(ms(2000)).await;
         let depth = queued.load(Ordering::SeqCst);
         let grown = kib(heap_bytes().saturating_sub(heap_before));
-        narrator.say(
-            "client",
-            format!(
-                "{} answers, the slowest after {} ms",
-                outcome.with_status(200),
-                outcome.slowest.as_millis()
-            ),
-        );
+        narrator.say("client", &outcome);
         narrator.say(
             "logger",
             format!("{depth} lines waiting in the queue; the heap grew by {grown} KiB"),
@@ -155,14 +143,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         ));
         let outcome = burst(&server, "/blocking", n).await;
         server.connections_closed(ms(2000)).await;
-        narrator.say(
-            "client",
-            format!(
-                "{} answers, the slowest after {} ms",
-                outcome.with_status(200),
-                outcome.slowest.as_millis()
-            ),
-        );
+        narrator.say("client", &outcome);
         // Every answer is in and every connection closed: the load is over. What is
         // still alive is a sender parked on the full queue.
         let parked = gauge.settle(ms(100)).await;

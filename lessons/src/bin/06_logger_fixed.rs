@@ -19,6 +19,7 @@ use lessons::kit::{
     run_lesson,
 };
 use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use lessons::scenarios::next_request;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -112,12 +113,6 @@ async fn audit(State(logger): State<Logger>) -> &'static str {
 }
 // ANCHOR_END: handlers
 
-/// Numbers the requests, for the log lines.
-fn next_request() -> usize {
-    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
-    REQUESTS.fetch_add(1, Ordering::Relaxed)
-}
-
 /// A started logger: the handle handlers use, and what shuts it down.
 struct Running {
     logger: Logger,
@@ -176,14 +171,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         let queued = logger.queued();
         let grown = kib(heap_bytes().saturating_sub(heap_before));
         let dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
-        narrator.say(
-            "client",
-            format!(
-                "{} answers, the slowest after {} ms",
-                outcome.with_status(200),
-                outcome.slowest.as_millis()
-            ),
-        );
+        narrator.say("client", &outcome);
         narrator.say(
             "logger",
             format!("{queued} lines queued (at most {QUEUE_CAPACITY}), {dropped} dropped and counted; the heap grew by {grown} KiB"),
@@ -204,14 +192,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let dropped_before = logger.dropped.load(Ordering::Relaxed);
     let outcome = burst(&server, "/audit", BURSTS[0]).await;
     let audit_dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
-    narrator.say(
-        "client",
-        format!(
-            "{} answers, the slowest after {} ms",
-            outcome.with_status(200),
-            outcome.slowest.as_millis()
-        ),
-    );
+    narrator.say("client", &outcome);
     narrator.say(
         "logger",
         format!("{audit_dropped} lines dropped after waiting"),

@@ -8,7 +8,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -21,6 +20,7 @@ use lessons::kit::{
     Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, impatient_burst, ms,
     run_lesson,
 };
+use lessons::scenarios::next_request;
 use lessons::scenarios::workers::{
     BURST, QUEUE_CAPACITY, WORKERS, client_patience, hung_upstream, job_db,
 };
@@ -107,12 +107,6 @@ async fn report(State(app): State<App>) -> (StatusCode, &'static str) {
     }
 }
 // ANCHOR_END: handlers
-
-/// Numbers the requests, for the jobs.
-fn next_request() -> usize {
-    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
-    REQUESTS.fetch_add(1, Ordering::Relaxed)
-}
 
 /// The pool, started, with what stops it.
 struct Pool {

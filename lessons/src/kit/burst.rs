@@ -6,6 +6,7 @@
 //! limits of any laptop), waits for every answer, and counts them by status.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
@@ -26,6 +27,23 @@ pub struct Burst {
     pub slowest: Duration,
     /// From the first request sent to the last answer.
     pub took: Duration,
+}
+
+/// `100 answers (200: 100), the slowest after 45 ms`, and how many got none.
+impl fmt::Display for Burst {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let answered: usize = self.statuses.values().sum();
+        let by_status: Vec<_> = self
+            .statuses
+            .iter()
+            .map(|(status, n)| format!("{status}: {n}"))
+            .collect();
+        write!(f, "{answered} answers ({})", by_status.join(", "))?;
+        if self.failed > 0 {
+            write!(f, ", {} gave up", self.failed)?;
+        }
+        write!(f, ", the slowest after {} ms", self.slowest.as_millis())
+    }
 }
 
 impl Burst {
