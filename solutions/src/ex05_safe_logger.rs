@@ -27,6 +27,8 @@ impl Logger {
         tracker.spawn(async move {
             loop {
                 tokio::select! {
+                    // Shutdown first: once it is asked for, the rest goes to the flush.
+                    biased;
                     () = shutdown.cancelled() => break,
                     line = queued.recv() => match line {
                         Some(line) => { sink.call(&line).await; }

@@ -79,6 +79,8 @@ async fn write_until_shutdown(
 ) -> usize {
     loop {
         tokio::select! {
+            // Shutdown first: once it is asked for, the rest goes to the flush.
+            biased;
             () = shutdown.cancelled() => break,
             line = lines.recv() => match line {
                 Some(line) => { sink.call(&line).await; }
