@@ -12,7 +12,9 @@
 //! * [`kit::grading`]: the bounded waits the exercise graders use, so they never hang.
 //!
 //! [`scenarios`] holds what a broken lesson and its fixed twin both stage, so that
-//! their figures compare: the same backends, the same timings.
+//! their figures compare: the same backends, the same timings. [`singleflight`] is the
+//! request-coalescing group that lessons 09 to 11 build on.
 
 pub mod kit;
 pub mod scenarios;
+pub mod singleflight;

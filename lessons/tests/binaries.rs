@@ -135,6 +135,23 @@ fn lesson_08_leaves_nothing() {
 }
 
 #[test]
+fn lesson_09_coalesces_and_survives_failures() {
+    let report = check_contract(env!("CARGO_BIN_EXE_09_singleflight"));
+    assert!(
+        report.number("executions") < report.number("callers"),
+        "{report}"
+    );
+    assert_eq!(report.number("flights_left"), 0, "{report}");
+}
+
+#[test]
+fn lesson_10_coalesces_safely() {
+    let report = check_contract(env!("CARGO_BIN_EXE_10_singleflight_middleware"));
+    assert_eq!(report.number("backend_calls"), 1, "{report}");
+    assert_eq!(report.number("cross_user_replays"), 0, "{report}");
+}
+
+#[test]
 fn lesson_12_names_the_leak() {
     let report = check_contract(env!("CARGO_BIN_EXE_12_leak_hunt"));
     assert_eq!(report.get("leaking_task"), Some("price-pump"), "{report}");

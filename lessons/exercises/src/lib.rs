@@ -18,3 +18,5 @@ pub mod ex04_pollers;
 pub mod ex05_safe_logger;
 pub mod ex06_bounded_pool;
 pub mod ex07_planted_leak;
+pub mod ex08_singleflight;
+pub mod ex09_coalesce_key;

@@ -98,6 +98,28 @@ pub const EXERCISES: &[Exercise] = &[
         "find the leak and fix it",
         mistakes: ["ex07_no_heartbeat", "ex07_aborted_only_on_answer"]
     ),
+    exercise!(
+        "ex08_singleflight",
+        "09_singleflight",
+        "build the singleflight group",
+        mistakes: [
+            "ex08_leader_runs_the_work",
+            "ex08_stale_flight_removes_the_new_one",
+            "ex08_reruns_after_a_panic",
+            "ex08_panic_not_caught"
+        ]
+    ),
+    exercise!(
+        "ex09_coalesce_key",
+        "10_singleflight_middleware",
+        "what may be coalesced, and how",
+        mistakes: [
+            "ex09_no_query",
+            "ex09_authorization_only",
+            "ex09_every_header",
+            "ex09_replays_set_cookie"
+        ]
+    ),
 ];
 
 /// The exercise named `id`, with its position in the course (from 1).
