@@ -152,6 +152,13 @@ fn lesson_10_coalesces_safely() {
 }
 
 #[test]
+fn lesson_11_holds_the_stampede_to_one_query() {
+    let report = check_contract(env!("CARGO_BIN_EXE_11_cache_stampede"));
+    assert_eq!(report.number("calls_cache_singleflight"), 1, "{report}");
+    assert_eq!(report.number("errors"), 0, "{report}");
+}
+
+#[test]
 fn lesson_12_names_the_leak() {
     let report = check_contract(env!("CARGO_BIN_EXE_12_leak_hunt"));
     assert_eq!(report.get("leaking_task"), Some("price-pump"), "{report}");

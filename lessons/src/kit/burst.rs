@@ -25,6 +25,8 @@ pub struct Burst {
     pub retry_after: Option<String>,
     /// The longest any request took.
     pub slowest: Duration,
+    /// Every request's time, answered or not, shortest first.
+    pub latencies: Vec<Duration>,
     /// From the first request sent to the last answer.
     pub took: Duration,
 }
@@ -50,6 +52,12 @@ impl Burst {
     /// Responses with this status.
     pub fn with_status(&self, status: u16) -> usize {
         self.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    /// The time that `percent` % of the requests stayed within (nearest rank).
+    pub fn percentile(&self, percent: usize) -> Duration {
+        let rank = (self.latencies.len() * percent).div_ceil(100).max(1);
+        self.latencies.get(rank - 1).copied().unwrap_or_default()
     }
 }
 
@@ -102,6 +110,8 @@ pub async fn impatient_burst(
             Err(_) => burst.failed += 1,
         }
         burst.slowest = burst.slowest.max(took);
+        burst.latencies.push(took);
     }
+    burst.latencies.sort();
     burst
 }
