@@ -9,30 +9,14 @@ use std::future::Future;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-/// Why a flight gave no value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlightError<E> {
-    /// The work returned this error.
-    Failed(E),
-    /// The work panicked, with this message. It is not run again.
-    Panicked(String),
-    /// The flight ended without a result (its task was dropped).
-    Abandoned,
-}
-
-/// What one caller gets: the flight's result, and whether it went to other callers too.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome<V, E> {
-    pub result: Result<V, FlightError<E>>,
-    /// More than one caller received this result.
-    pub shared: bool,
-}
+// The error and outcome types are given: the grader matches on them.
+pub use lessons::singleflight::{FlightError, Outcome};
 
 // ANCHOR: exercise
 /// Coalesces concurrent work by key. Clones share their flights.
 pub struct Group<K, V, E> {
     // TODO: the flights in progress, by key.
-    _types: PhantomData<fn() -> (K, V, E)>,
+    _types: PhantomData<(K, V, E)>,
 }
 
 impl<K, V, E> Clone for Group<K, V, E> {
@@ -47,6 +31,7 @@ where
     V: Clone + Send + Sync + 'static,
     E: Clone + Send + Sync + 'static,
 {
+    #[allow(clippy::new_without_default)] // a `Default` may come later; `new` is the exercise
     pub fn new() -> Self {
         todo!("an empty group")
     }

@@ -570,7 +570,7 @@ mod singleflight_flaws {
     use futures::FutureExt;
     use tokio::sync::watch;
 
-    pub use exercises::ex08_singleflight::{FlightError, Outcome};
+    pub use lessons::singleflight::{FlightError, Outcome};
 
     pub const LEADER_RUNS_THE_WORK: u8 = 1;
     pub const REMOVES_ANY_ENTRY: u8 = 2;
