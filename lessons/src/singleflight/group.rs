@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use futures::FutureExt;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 /// Why a flight gave no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,16 +45,20 @@ pub struct Outcome<V, E> {
 /// # }
 /// ```
 pub struct Group<K, V, E> {
-    flights: Arc<Mutex<HashMap<K, Flight<V, E>>>>,
-    /// Numbers flights, so that a finishing flight can tell its entry from a newer one.
-    next_id: Arc<AtomicU64>,
+    shared: Arc<Flights<K, V, E>>,
+}
+
+/// What every clone of a group shares.
+struct Flights<K, V, E> {
+    /// The flight under way for each key. A flight is known by its allocation
+    /// (`Arc::ptr_eq`), so a finishing flight can tell its entry from a newer one.
+    by_key: Mutex<HashMap<K, Arc<Flight<V, E>>>>,
 }
 
 impl<K, V, E> Clone for Group<K, V, E> {
     fn clone(&self) -> Self {
         Group {
-            flights: self.flights.clone(),
-            next_id: self.next_id.clone(),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -61,22 +66,37 @@ impl<K, V, E> Clone for Group<K, V, E> {
 impl<K, V, E> Default for Group<K, V, E> {
     fn default() -> Self {
         Group {
-            flights: Arc::default(),
-            next_id: Arc::default(),
+            shared: Arc::new(Flights {
+                by_key: Mutex::default(),
+            }),
         }
     }
 }
 
-/// The result a flight publishes: `None` until it lands.
-type Landed<V, E> = Option<Result<V, FlightError<E>>>;
-
-/// A flight in progress, as the map holds it.
+/// One flight: one allocation shared by its task and every caller waiting on it.
 struct Flight<V, E> {
-    id: u64,
-    /// Where the result will appear; each caller waits on a clone.
-    outcome: watch::Receiver<Landed<V, E>>,
     /// How many callers joined this flight, the first one included.
-    callers: Arc<AtomicUsize>,
+    callers: AtomicUsize,
+    /// The result, written once when the flight lands.
+    result: OnceLock<Result<V, FlightError<E>>>,
+    /// Wakes the callers once `result` is written.
+    landed: Notify,
+}
+
+impl<V, E> Flight<V, E> {
+    /// Waits until the result is written. Registers for the wake-up before looking,
+    /// so that a result written in between is never missed.
+    async fn landed(&self) -> &Result<V, FlightError<E>> {
+        loop {
+            let notified = self.landed.notified();
+            let mut notified = pin!(notified);
+            notified.as_mut().enable();
+            if let Some(result) = self.result.get() {
+                return result;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl<K, V, E> Group<K, V, E>
@@ -100,75 +120,68 @@ where
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let (mut outcome, callers) = self.join_or_start(key, work);
-        // A sender dropped before it published means the flight's task was dropped.
-        let result = match outcome.wait_for(Option::is_some).await {
-            Ok(landed) => landed.clone().unwrap_or(Err(FlightError::Abandoned)),
-            Err(_) => Err(FlightError::Abandoned),
-        };
+        let flight = self.join_or_start(key, work);
+        let result = flight.landed().await.clone();
         Outcome {
             result,
-            shared: callers.load(Ordering::SeqCst) > 1,
+            shared: flight.callers.load(Ordering::SeqCst) > 1,
         }
     }
-
     // ANCHOR_END: run
 
     /// Makes the next `run` for `key` start a new flight. Callers of the current one,
     /// if any, still get its result. Returns whether there was a flight to forget.
     pub fn forget(&self, key: &K) -> bool {
-        self.lock().remove(key).is_some()
+        self.shared.lock().remove(key).is_some()
     }
 
     /// Flights under way now.
     pub fn in_flight(&self) -> usize {
-        self.lock().len()
+        self.shared.lock().len()
     }
 
     // ANCHOR: join_or_start
     /// Joins the flight for `key`, or starts one. The lock is held only here, never
     /// across an `.await`.
-    fn join_or_start<F>(&self, key: K, work: F) -> (watch::Receiver<Landed<V, E>>, Arc<AtomicUsize>)
+    fn join_or_start<F>(&self, key: K, work: F) -> Arc<Flight<V, E>>
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let mut flights = self.lock();
-        if let Some(flight) = flights.get(&key) {
+        let mut by_key = self.shared.lock();
+        if let Some(flight) = by_key.get(&key) {
             flight.callers.fetch_add(1, Ordering::SeqCst);
-            return (flight.outcome.clone(), flight.callers.clone());
+            return flight.clone();
         }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (publish, outcome) = watch::channel(None);
-        let callers = Arc::new(AtomicUsize::new(1));
-        let flight = Flight {
-            id,
-            outcome: outcome.clone(),
-            callers: callers.clone(),
-        };
-        flights.insert(key.clone(), flight);
-        drop(flights);
+        let flight = Arc::new(Flight {
+            callers: AtomicUsize::new(1),
+            result: OnceLock::new(),
+            landed: Notify::new(),
+        });
+        by_key.insert(key.clone(), flight.clone());
+        drop(by_key);
 
         let landing = Landing {
-            flights: self.flights.clone(),
+            flights: self.shared.clone(),
             key,
-            id,
+            flight: flight.clone(),
         };
         // Detached on purpose: the work belongs to every caller, not to the first.
-        tokio::spawn(fly(work, landing, publish));
-        (outcome, callers)
+        tokio::spawn(fly(work, landing));
+        flight
     }
-
     // ANCHOR_END: join_or_start
+}
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, Flight<V, E>>> {
+impl<K: Hash + Eq, V, E> Flights<K, V, E> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, Arc<Flight<V, E>>>> {
         // No code panics while holding this lock; if some did, the map is still sound.
-        self.flights.lock().unwrap_or_else(PoisonError::into_inner)
+        self.by_key.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 // ANCHOR: fly
-/// The flight's task: runs the work, clears the map entry, publishes the result.
-async fn fly<K, V, E, F>(work: F, landing: Landing<K, V, E>, publish: watch::Sender<Landed<V, E>>)
+/// The flight's task: runs the work, then lands with its result.
+async fn fly<K, V, E, F>(work: F, landing: Landing<K, V, E>)
 where
     K: Hash + Eq,
     F: Future<Output = Result<V, E>>,
@@ -178,32 +191,46 @@ where
         Ok(Err(error)) => Err(FlightError::Failed(error)),
         Err(panic) => Err(FlightError::Panicked(panic_message(&*panic))),
     };
-    // The entry goes first, so that no new caller joins a flight that has landed.
-    drop(landing);
-    publish.send_replace(Some(result));
+    landing.land(result);
 }
 
-/// Removes a flight's map entry when dropped (after the work, or if the task is
-/// aborted), but only if the entry is still this flight's: after a `forget`, the key
-/// may already belong to a newer flight, which must stay.
+/// Ends a flight, whichever way its task ends: with a result (`land`), or dropped
+/// without one (the task aborted), when the callers learn it was `Abandoned`.
 struct Landing<K: Hash + Eq, V, E> {
-    flights: Arc<Mutex<HashMap<K, Flight<V, E>>>>,
+    flights: Arc<Flights<K, V, E>>,
     key: K,
-    id: u64,
+    flight: Arc<Flight<V, E>>,
 }
 
-impl<K: Hash + Eq, V, E> Drop for Landing<K, V, E> {
-    fn drop(&mut self) {
-        let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-        if flights
+impl<K: Hash + Eq, V, E> Landing<K, V, E> {
+    fn land(self, result: Result<V, FlightError<E>>) {
+        // The entry goes first, so that no new caller joins a flight that has landed.
+        self.leave_the_map();
+        let _ = self.flight.result.set(result);
+        // Dropping `self` wakes the callers.
+    }
+
+    /// Removes the map entry, but only if it is still this flight's: after a
+    /// `forget`, the key may already belong to a newer flight, which must stay.
+    fn leave_the_map(&self) {
+        let mut by_key = self.flights.lock();
+        if by_key
             .get(&self.key)
-            .is_some_and(|flight| flight.id == self.id)
+            .is_some_and(|entry| Arc::ptr_eq(entry, &self.flight))
         {
-            flights.remove(&self.key);
+            by_key.remove(&self.key);
         }
     }
 }
 
+impl<K: Hash + Eq, V, E> Drop for Landing<K, V, E> {
+    fn drop(&mut self) {
+        self.leave_the_map();
+        // Still unset if the task was dropped before the work ended.
+        let _ = self.flight.result.set(Err(FlightError::Abandoned));
+        self.flight.landed.notify_waiters();
+    }
+}
 // ANCHOR_END: fly
 
 /// The text a panic was raised with, when it was a string.
@@ -213,4 +240,35 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
         .map(|text| (*text).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic with no message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::runtime::Builder;
+
+    use super::*;
+
+    #[test]
+    fn callers_learn_that_a_dropped_flight_was_abandoned() {
+        let group: Group<&str, u32, String> = Group::new();
+        let mut call = Box::pin(group.run("key", std::future::pending()));
+        // The flight's task starts on a runtime that is then shut down, dropping it.
+        let flying = Builder::new_current_thread().build().expect("a runtime");
+        flying.block_on(async {
+            assert!(futures::poll!(call.as_mut()).is_pending());
+        });
+        drop(flying);
+
+        let waiting = Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        let outcome = waiting
+            .block_on(async { tokio::time::timeout(Duration::from_secs(5), call).await })
+            .expect("the caller must not wait for ever");
+        assert_eq!(outcome.result, Err(FlightError::Abandoned));
+        assert_eq!(group.in_flight(), 0, "the abandoned flight's entry is gone");
+    }
 }

@@ -5,7 +5,7 @@
 //! properties the course lists (each has a test named after it in the graders):
 //!
 //! 1. at most one execution per key at any instant, under churn: a finishing flight
-//!    removes its map entry only if the entry is still its own;
+//!    removes its map entry only if the entry is still its own (`Arc::ptr_eq`);
 //! 2. no caller ever waits for ever: work that errs, panics or is dropped still ends
 //!    every wait;
 //! 3. the work runs in a task of its own, so the first caller leaving does not cancel
