@@ -187,8 +187,8 @@ async fn cache_singleflight(
     }
     let CacheAndSingleflight { cache, flights, db } = app;
     let work_key = key.clone();
-    // The work runs in the flight's own task: the cache is filled even if every
-    // request that waited for it has gone.
+    // The work outlives its callers (the group hands it to a task of its own when its
+    // first caller leaves): the cache is filled even if every request has gone.
     let work = async move {
         // Look again: a flight that landed a moment ago may have filled the cache
         // after this request missed it. Singleflight only merges calls that overlap.

@@ -138,8 +138,8 @@ pub async fn coalesce(
             buffer(response, max_body).await.map(Arc::new)
         }
     };
-    // The work runs in the group's own task: if this caller disconnects, the others
-    // still get the response.
+    // If this caller disconnects, the group moves the work to a task of its own: the
+    // others still get the response.
     let outcome = coalescer.flights.run(key, work).await;
     match outcome.result {
         Ok(response) => response.replay(outcome.shared),

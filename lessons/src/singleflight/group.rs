@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::panic::AssertUnwindSafe;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
@@ -113,14 +113,17 @@ where
     /// Runs `work` for `key`, unless a flight for `key` is already under way: then
     /// waits for that one's result instead, and `work` is dropped unpolled.
     ///
-    /// The work runs in a task of its own: if this caller stops waiting (its future is
-    /// dropped), the work goes on for the others, and the map entry is cleared when it
-    /// ends.
+    /// The first caller flies the work on its own task. If it stops waiting (its future
+    /// is dropped) before the work ends, the rest of the flight moves to a task of its
+    /// own and goes on for the others; the map entry is cleared when it ends.
     pub async fn run<F>(&self, key: K, work: F) -> Outcome<V, E>
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let flight = self.join_or_start(key, work);
+        let (flight, to_fly) = self.join_or_start(key, work);
+        if let Some(to_fly) = to_fly {
+            Handover(Some(to_fly)).fly().await;
+        }
         let result = flight.landed().await.clone();
         Outcome {
             result,
@@ -141,16 +144,16 @@ where
     }
 
     // ANCHOR: join_or_start
-    /// Joins the flight for `key`, or starts one. The lock is held only here, never
-    /// across an `.await`.
-    fn join_or_start<F>(&self, key: K, work: F) -> Arc<Flight<V, E>>
+    /// Joins the flight for `key`, or starts one and returns it to fly. The lock is
+    /// held only here, never across an `.await`.
+    fn join_or_start<F>(&self, key: K, work: F) -> (Arc<Flight<V, E>>, Option<FlightTask>)
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
         let mut by_key = self.shared.lock();
         if let Some(flight) = by_key.get(&key) {
             flight.callers.fetch_add(1, Ordering::SeqCst);
-            return flight.clone();
+            return (flight.clone(), None);
         }
         let flight = Arc::new(Flight {
             callers: AtomicUsize::new(1),
@@ -165,11 +168,40 @@ where
             key,
             flight: flight.clone(),
         };
-        // Detached on purpose: the work belongs to every caller, not to the first.
-        tokio::spawn(fly(work, landing));
-        flight
+        (flight, Some(Box::pin(fly(work, landing))))
     }
     // ANCHOR_END: join_or_start
+}
+
+// ANCHOR: fly
+/// A flight's work and landing, boxed so that it can change hands mid-way.
+type FlightTask = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The first caller's hold on the flight it started. The caller polls the flight on
+/// its own task (no task to spawn while it stays); if it is dropped before the flight
+/// lands, the rest of the flight is handed to a task of its own, so the work goes on
+/// for the others: Go's `context.WithoutCancel`, paid for only when a caller leaves.
+struct Handover(Option<FlightTask>);
+
+impl Handover {
+    async fn fly(mut self) {
+        if let Some(flight) = self.0.as_mut() {
+            flight.await;
+            self.0 = None;
+        }
+    }
+}
+
+impl Drop for Handover {
+    fn drop(&mut self) {
+        if let Some(rest) = self.0.take() {
+            // With no runtime left (it is shutting down), the flight is dropped here,
+            // and its landing tells the callers it was abandoned.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(rest);
+            }
+        }
+    }
 }
 
 impl<K: Hash + Eq, V, E> Flights<K, V, E> {
@@ -179,8 +211,7 @@ impl<K: Hash + Eq, V, E> Flights<K, V, E> {
     }
 }
 
-// ANCHOR: fly
-/// The flight's task: runs the work, then lands with its result.
+/// The flight: runs the work, then lands with its result.
 async fn fly<K, V, E, F>(work: F, landing: Landing<K, V, E>)
 where
     K: Hash + Eq,
@@ -253,22 +284,49 @@ mod tests {
     #[test]
     fn callers_learn_that_a_dropped_flight_was_abandoned() {
         let group: Group<&str, u32, String> = Group::new();
-        let mut call = Box::pin(group.run("key", std::future::pending()));
-        // The flight's task starts on a runtime that is then shut down, dropping it.
-        let flying = Builder::new_current_thread().build().expect("a runtime");
-        flying.block_on(async {
-            assert!(futures::poll!(call.as_mut()).is_pending());
-        });
-        drop(flying);
-
-        let waiting = Builder::new_current_thread()
+        let mut first = Box::pin(group.run("key", std::future::pending()));
+        let mut second = Box::pin(group.run("key", std::future::pending()));
+        let runtime = Builder::new_current_thread()
             .enable_time()
             .build()
             .expect("a runtime");
-        let outcome = waiting
-            .block_on(async { tokio::time::timeout(Duration::from_secs(5), call).await })
+        runtime.block_on(async {
+            assert!(
+                futures::poll!(first.as_mut()).is_pending(),
+                "the first caller flies"
+            );
+            assert!(
+                futures::poll!(second.as_mut()).is_pending(),
+                "the second joins"
+            );
+        });
+        // The first caller leaves where no runtime can take its flight over (as during a
+        // shutdown): the flight is dropped, and must not leave the second waiting.
+        drop(first);
+        let outcome = runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(5), second).await })
             .expect("the caller must not wait for ever");
         assert_eq!(outcome.result, Err(FlightError::Abandoned));
         assert_eq!(group.in_flight(), 0, "the abandoned flight's entry is gone");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_caller_leaving_hands_the_work_to_a_task() {
+        let group: Group<&str, u32, String> = Group::new();
+        let first = group.run("key", async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Ok(7)
+        });
+        assert!(
+            tokio::time::timeout(Duration::from_millis(10), first)
+                .await
+                .is_err()
+        );
+        let later = group.run("key", async { Ok(0) }).await;
+        assert_eq!(
+            later.result,
+            Ok(7),
+            "the work went on without its first caller"
+        );
     }
 }

@@ -8,9 +8,9 @@
 //!    removes its map entry only if the entry is still its own (`Arc::ptr_eq`);
 //! 2. no caller ever waits for ever: work that errs, panics or is dropped still ends
 //!    every wait;
-//! 3. the work runs in a task of its own, so the first caller leaving does not cancel
-//!    what others wait for (Go's `context.WithoutCancel`); any caller may leave, at no
-//!    cost to the others;
+//! 3. the first caller leaving does not cancel what others wait for: the rest of the
+//!    work moves to a task of its own (Go's `context.WithoutCancel`); any caller may
+//!    leave, at no cost to the others;
 //! 4. a panic reaches every caller as an error, and the work is never silently re-run;
 //! 5. errors reach every caller; each learns whether its result was `shared`;
 //! 6. `forget` lets the next call start a new flight without disturbing the old one;
