@@ -87,6 +87,10 @@ impl<V, E> Flight<V, E> {
     /// Waits until the result is written. Registers for the wake-up before looking,
     /// so that a result written in between is never missed.
     async fn landed(&self) -> &Result<V, FlightError<E>> {
+        // The common case for a caller that flew the work itself: already landed.
+        if let Some(result) = self.result.get() {
+            return result;
+        }
         loop {
             let notified = self.landed.notified();
             let mut notified = pin!(notified);
