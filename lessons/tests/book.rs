@@ -10,17 +10,21 @@ fn book_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
 }
 
-/// Every markdown page of the book, with its text.
+/// Every markdown page of the book, in `book/src` and its folders, with its text.
 fn pages() -> Vec<(PathBuf, String)> {
-    let mut pages: Vec<_> = fs::read_dir(book_src())
-        .expect("book/src exists")
-        .map(|entry| entry.expect("a readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-        .map(|path| {
-            let text = fs::read_to_string(&path).expect("a readable page");
-            (path, text)
-        })
-        .collect();
+    let mut pages = Vec::new();
+    let mut folders = vec![book_src()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).expect("a readable book folder") {
+            let path = entry.expect("a readable directory entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "md") {
+                let text = fs::read_to_string(&path).expect("a readable page");
+                pages.push((path, text));
+            }
+        }
+    }
     pages.sort();
     pages
 }
@@ -44,12 +48,14 @@ fn every_include_names_a_file_and_an_anchor_that_exist() {
     let mut problems = Vec::new();
     for (page, text) in pages() {
         let page_name = page
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
+            .strip_prefix(book_src())
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        // Includes are relative to the page's own folder.
+        let folder = page.parent().expect("a page is in a folder");
         for (path, anchor) in includes(&text) {
-            let Ok(source) = fs::read_to_string(book_src().join(&path)) else {
+            let Ok(source) = fs::read_to_string(folder.join(&path)) else {
                 problems.push(format!("{page_name}: {path} does not exist"));
                 continue;
             };
@@ -89,6 +95,25 @@ fn every_lesson_has_a_chapter_in_the_summary() {
         assert!(
             book_src().join(&chapter).is_file(),
             "book/src/{chapter} is missing"
+        );
+    }
+}
+
+#[test]
+fn every_exercise_has_a_solution_page_in_the_summary() {
+    let summary = fs::read_to_string(book_src().join("SUMMARY.md")).expect("SUMMARY.md exists");
+    let exercises = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/src");
+    let ids: BTreeSet<String> = fs::read_dir(exercises)
+        .expect("lessons/exercises/src exists")
+        .filter_map(|entry| Some(entry.ok()?.path().file_stem()?.to_str()?.to_owned()))
+        .filter(|id| id != "lib")
+        .collect();
+    assert!(!ids.is_empty(), "no exercises found");
+    for id in ids {
+        let page = format!("solutions/{id}.md");
+        assert!(
+            summary.contains(&format!("]({page})")),
+            "exercise {id} has no solution page in book/src/SUMMARY.md (expected a link to {page})"
         );
     }
 }
