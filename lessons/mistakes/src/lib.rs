@@ -290,57 +290,18 @@ fn spawn_pollers(
 /// Exercise 05, an unbounded queue: `log` never waits and never drops, and the
 /// backlog takes as much memory as the burst brings.
 pub mod ex05_unbounded {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use lessons::kit::SlowBackend;
-    use tokio::sync::mpsc;
-    use tokio_util::sync::CancellationToken;
-    use tokio_util::task::TaskTracker;
-
-    pub struct Logger {
-        lines: mpsc::UnboundedSender<String>,
-        dropped: Arc<AtomicUsize>,
-    }
-
-    impl Logger {
-        pub fn start(
-            _capacity: usize,
-            sink: SlowBackend,
-            shutdown: CancellationToken,
-            tracker: &TaskTracker,
-        ) -> Logger {
-            let (lines, mut queued) = mpsc::unbounded_channel::<String>();
-            tracker.spawn(async move {
-                while let Some(Some(line)) = shutdown.run_until_cancelled(queued.recv()).await {
-                    sink.call(&line).await;
-                }
-                queued.close();
-                while let Some(line) = queued.recv().await {
-                    sink.call(&line).await;
-                }
-            });
-            Logger {
-                lines,
-                dropped: Arc::default(),
-            }
-        }
-
-        pub fn log(&self, line: String) {
-            if self.lines.send(line).is_err() {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-
-        pub fn dropped(&self) -> usize {
-            self.dropped.load(Ordering::Relaxed)
-        }
-    }
+    pub type Logger = super::logger_flaws::FlawedLogger<{ super::logger_flaws::UNBOUNDED_QUEUE }>;
 }
 
 /// Exercise 05, no flush: the writer stops at the shutdown signal and abandons what
 /// was queued.
 pub mod ex05_no_flush {
+    pub type Logger = super::logger_flaws::FlawedLogger<{ super::logger_flaws::NO_FLUSH }>;
+}
+
+/// One logger with a switch per known flaw, so that each exercise 05 mistake differs
+/// from a right answer in exactly one place.
+mod logger_flaws {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -349,32 +310,79 @@ pub mod ex05_no_flush {
     use tokio_util::sync::CancellationToken;
     use tokio_util::task::TaskTracker;
 
-    pub struct Logger {
-        lines: mpsc::Sender<String>,
+    pub const UNBOUNDED_QUEUE: u8 = 1;
+    pub const NO_FLUSH: u8 = 2;
+
+    /// The handlers' end of the queue: bounded, as it should be, or not.
+    enum Lines {
+        Bounded(mpsc::Sender<String>),
+        Unbounded(mpsc::UnboundedSender<String>),
+    }
+
+    /// The writer's end of the same queue.
+    enum Queued {
+        Bounded(mpsc::Receiver<String>),
+        Unbounded(mpsc::UnboundedReceiver<String>),
+    }
+
+    impl Queued {
+        async fn recv(&mut self) -> Option<String> {
+            match self {
+                Queued::Bounded(lines) => lines.recv().await,
+                Queued::Unbounded(lines) => lines.recv().await,
+            }
+        }
+
+        fn close(&mut self) {
+            match self {
+                Queued::Bounded(lines) => lines.close(),
+                Queued::Unbounded(lines) => lines.close(),
+            }
+        }
+    }
+
+    pub struct FlawedLogger<const FLAW: u8> {
+        lines: Lines,
         dropped: Arc<AtomicUsize>,
     }
 
-    impl Logger {
+    impl<const FLAW: u8> FlawedLogger<FLAW> {
         pub fn start(
             capacity: usize,
             sink: SlowBackend,
             shutdown: CancellationToken,
             tracker: &TaskTracker,
-        ) -> Logger {
-            let (lines, mut queued) = mpsc::channel::<String>(capacity);
+        ) -> Self {
+            let (lines, mut queued) = if FLAW == UNBOUNDED_QUEUE {
+                let (lines, queued) = mpsc::unbounded_channel();
+                (Lines::Unbounded(lines), Queued::Unbounded(queued))
+            } else {
+                let (lines, queued) = mpsc::channel(capacity);
+                (Lines::Bounded(lines), Queued::Bounded(queued))
+            };
             tracker.spawn(async move {
                 while let Some(Some(line)) = shutdown.run_until_cancelled(queued.recv()).await {
                     sink.call(&line).await;
                 }
+                if FLAW != NO_FLUSH {
+                    queued.close();
+                    while let Some(line) = queued.recv().await {
+                        sink.call(&line).await;
+                    }
+                }
             });
-            Logger {
+            FlawedLogger {
                 lines,
                 dropped: Arc::default(),
             }
         }
 
         pub fn log(&self, line: String) {
-            if self.lines.try_send(line).is_err() {
+            let queued = match &self.lines {
+                Lines::Bounded(lines) => lines.try_send(line).is_ok(),
+                Lines::Unbounded(lines) => lines.send(line).is_ok(),
+            };
+            if !queued {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
