@@ -4,13 +4,15 @@
 //! `--list` prints it, and a test below checks it against the files on disk, so that
 //! an exercise added without an entry here (or an entry without its files) is caught.
 
+use crate::hints;
+
 /// One exercise, and where its parts live.
 ///
-/// An exercise `id` owns six files: the learner's stub `lessons/exercises/src/{id}.rs`,
+/// An exercise `id` owns these files: the learner's stub `lessons/exercises/src/{id}.rs`,
 /// its grader (test target `lessons/exercises/tests/{id}.rs`, whose body is shared with
-/// the solutions in `lessons/exercises/graders/{id}.rs`), the hint
-/// `lessons/exercises/hints/{id}.md`, and the reference solution `solutions/src/{id}.rs`
-/// with its test `solutions/tests/{id}.rs`.
+/// the solutions in `lessons/exercises/graders/{id}.rs`), its three hints
+/// `lessons/exercises/hints/{id}/1.md`, `2.md` and `3.md`, and the reference solution
+/// `solutions/src/{id}.rs` with its test `solutions/tests/{id}.rs`.
 #[derive(Debug)]
 pub struct Exercise {
     /// The exercise's name, also the name of its grader test target.
@@ -19,29 +21,39 @@ pub struct Exercise {
     pub lesson: &'static str,
     /// What the learner makes work, in a few words.
     pub title: &'static str,
-    /// Printed when the grader fails: the text of `lessons/exercises/hints/{id}.md`.
-    pub hint: &'static str,
+    /// Printed when the grader fails, one at a time: the texts of
+    /// `lessons/exercises/hints/{id}/1.md` to `3.md` (see [`hints`](crate::hints)).
+    pub hints: [&'static str; hints::LEVELS],
     /// Plausible wrong answers the grader must reject: test targets of the `mistakes`
     /// package (`lessons/mistakes/tests/{mistake}.rs`), checked by `--expect-caught`.
     pub mistakes: &'static [&'static str],
 }
 
 impl Exercise {
+    /// Hint number `level`, counted from 1 as the files and the book count them.
+    pub fn hint(&self, level: usize) -> &'static str {
+        self.hints[level - 1]
+    }
+
     /// The command that runs this exercise's grader alone, with libtest's full output.
     pub fn rerun_command(&self) -> String {
         format!("cargo test -p exercises --test {}", self.id)
     }
 }
 
-/// Builds an entry; the hint file's name comes from the id, so that the two cannot
-/// drift apart. The hint is compiled in, so a missing hint file is a build error.
+/// Builds an entry; the hint files' names come from the id, so that the two cannot
+/// drift apart. The hints are compiled in, so a missing hint file is a build error.
 macro_rules! exercise {
     ($id:literal, $lesson:literal, $title:literal, mistakes: $mistakes:expr) => {
         Exercise {
             id: $id,
             lesson: $lesson,
             title: $title,
-            hint: include_str!(concat!("../../exercises/hints/", $id, ".md")),
+            hints: [
+                include_str!(concat!("../../exercises/hints/", $id, "/1.md")),
+                include_str!(concat!("../../exercises/hints/", $id, "/2.md")),
+                include_str!(concat!("../../exercises/hints/", $id, "/3.md")),
+            ],
             mistakes: &$mistakes,
         }
     };
@@ -138,6 +150,13 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
+    /// The hint files of exercise `id`, from the workspace root: `1.md` to `3.md`.
+    fn hint_files(id: &str) -> Vec<String> {
+        (1..=hints::LEVELS)
+            .map(|level| format!("lessons/exercises/hints/{id}/{level}.md"))
+            .collect()
+    }
+
     /// The names (without `.rs`) of the Rust files directly in `dir`.
     fn rust_files_in(dir: &Path) -> BTreeSet<String> {
         let entries = std::fs::read_dir(dir)
@@ -156,14 +175,14 @@ mod tests {
 
         for exercise in EXERCISES {
             let id = exercise.id;
-            let files = [
+            let mut files = vec![
                 format!("lessons/exercises/src/{id}.rs"),
                 format!("lessons/exercises/tests/{id}.rs"),
                 format!("lessons/exercises/graders/{id}.rs"),
-                format!("lessons/exercises/hints/{id}.md"),
                 format!("solutions/src/{id}.rs"),
                 format!("solutions/tests/{id}.rs"),
             ];
+            files.extend(hint_files(id));
             for file in files {
                 if !root.join(&file).is_file() {
                     problems.push(format!("{id}: {file} is missing"));
@@ -185,6 +204,35 @@ mod tests {
             for name in rust_files_in(&root.join(dir)) {
                 if find(&name).is_none() {
                     problems.push(format!("{dir}/{name}.rs is not in the catalog"));
+                }
+            }
+        }
+
+        // The hints folder holds a folder per exercise and nothing else: a hint left
+        // in the old single-file layout, or a fourth hint, would never be shown.
+        let hints_dir = root.join("lessons/exercises/hints");
+        for entry in std::fs::read_dir(&hints_dir).expect("lessons/exercises/hints exists") {
+            let path = entry.expect("a readable directory entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if !path.is_dir() || find(&name).is_none() {
+                problems.push(format!(
+                    "lessons/exercises/hints/{name} is not the hints folder of an exercise \
+                     in the catalog"
+                ));
+                continue;
+            }
+            let expected: BTreeSet<_> = hint_files(&name).into_iter().collect();
+            for inside in std::fs::read_dir(&path).expect("a readable hints folder") {
+                let inside = inside.expect("a readable directory entry").file_name();
+                let file = format!(
+                    "lessons/exercises/hints/{name}/{}",
+                    inside.to_string_lossy()
+                );
+                if !expected.contains(&file) {
+                    problems.push(format!(
+                        "{file} is not one of the {} hints `cargo grade` and the book show",
+                        hints::LEVELS
+                    ));
                 }
             }
         }
@@ -245,11 +293,21 @@ mod tests {
     }
 
     #[test]
-    fn every_exercise_has_a_hint() {
+    fn every_exercise_has_three_different_hints() {
         for exercise in EXERCISES {
-            assert!(
-                !exercise.hint.trim().is_empty(),
-                "{} has an empty hint",
+            for level in 1..=hints::LEVELS {
+                assert!(
+                    !exercise.hint(level).trim().is_empty(),
+                    "{}: hint {level} (lessons/exercises/hints/{}/{level}.md) is empty",
+                    exercise.id,
+                    exercise.id
+                );
+            }
+            let different: BTreeSet<_> = exercise.hints.iter().map(|hint| hint.trim()).collect();
+            assert_eq!(
+                different.len(),
+                hints::LEVELS,
+                "{}: two of its hints are the same text; each should go a step further",
                 exercise.id
             );
         }

@@ -5,15 +5,18 @@
 //! them. Each exercise has a grader, a test target of the same name; running four
 //! `cargo test` commands by hand and reading libtest's output to find the one failure
 //! that matters is not the lesson, so the runner does it: it runs the graders in
-//! course order, stops at the first that fails and says why, with that exercise's hint.
+//! course order, stops at the first that fails and says why, with that exercise's first
+//! hint (and the flag that shows the next).
 //!
 //! * [`catalog`]: the exercises, in order: the single list everything else follows.
 //! * [`grader`]: runs one exercise's grader as a child `cargo test`.
+//! * [`hints`]: the three hints of each exercise, which one to show, and how.
 //! * [`outcome`]: reads what the grader printed: passed, not started, failed, or did
 //!   not compile.
 
 pub mod catalog;
 pub mod grader;
+pub mod hints;
 pub mod outcome;
 
 pub use catalog::{EXERCISES, Exercise};

@@ -2,9 +2,11 @@
 //!
 //! It runs each exercise's grader in turn and prints one line per exercise. At the
 //! first failure it stops and shows what the learner needs to move on: which tests
-//! failed, the first panic message (or rustc's first error), the exercise's hint and
-//! the command that reruns that grader alone. Later exercises are not run: they build
-//! on the earlier ones, and a wall of failures from stubs not yet begun helps no one.
+//! failed, the first panic message (or rustc's first error), the exercise's first hint
+//! and the command that reruns that grader alone. Later exercises are not run: they
+//! build on the earlier ones, and a wall of failures from stubs not yet begun helps no
+//! one. Each exercise has three hints, each closer to the answer; `--hint N` shows
+//! another one, `--hints` all of them.
 //!
 //! `--expect-unsolved` and `--expect-caught` are for the course's CI: every grader must
 //! fail on the untouched stubs, or it would pass a learner who has done nothing, and on
@@ -14,15 +16,21 @@
 use std::process::ExitCode;
 
 use grade::catalog::{self, EXERCISES, Exercise};
+use grade::hints::{self, Choice};
 use grade::{Outcome, grader};
 
 const USAGE: &str = "\
 Checks your exercises (lessons/exercises/src) in course order and stops at the first
-one that is not solved yet, with its hint.
+one that is not solved yet, with its first hint. Each exercise has three hints, each a
+step closer to the answer: 1 a nudge, 2 the tools, 3 nearly there.
 
-usage: cargo grade [--only ID] [--list] [--expect-unsolved | --expect-caught] [--help]
+usage: cargo grade [--only ID] [--hint N | --hints] [--list]
+                   [--expect-unsolved | --expect-caught] [--help]
 
   --only ID           grade this exercise alone (ids: see --list)
+  --hint N            show hint N (1, 2 or 3) of the exercise you are stuck on,
+                      instead of hint 1
+  --hints             show all three hints at once
   --list              list the exercises, in order, with their lessons
   --expect-unsolved   for the course's maintainers: run every grader and check that
                       each one fails on the untouched stubs
@@ -34,6 +42,9 @@ usage: cargo grade [--only ID] [--list] [--expect-unsolved | --expect-caught] [-
 #[derive(Debug, Default)]
 struct Args {
     only: Option<&'static Exercise>,
+    /// Which hint to show for the first exercise not solved, if not the first:
+    /// `--hint N` or `--hints`.
+    hints: Option<Choice>,
     list: bool,
     expect_unsolved: bool,
     expect_caught: bool,
@@ -54,6 +65,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                     )
                 })?;
                 parsed.only = Some(exercise);
+            }
+            "--hint" | "--hints" => {
+                if parsed.hints.is_some() {
+                    return Err("give one of --hint N and --hints, once".to_owned());
+                }
+                parsed.hints = Some(if arg == "--hints" {
+                    Choice::All
+                } else {
+                    let number = args.next().ok_or("--hint needs a number: 1, 2 or 3")?;
+                    Choice::parse(&number)?
+                });
             }
             "--list" => parsed.list = true,
             "--expect-unsolved" => parsed.expect_unsolved = true,
@@ -93,7 +115,7 @@ fn main() -> ExitCode {
     } else if args.expect_caught {
         expect_caught(&chosen)
     } else {
-        grade(&chosen, args.only.is_some())
+        grade(&chosen, args.only, args.hints.unwrap_or_default())
     };
     match result {
         Ok(code) => code,
@@ -142,7 +164,12 @@ fn list() {
 }
 
 /// The learner's mode: grade in order, stop at the first exercise not solved.
-fn grade(chosen: &[(usize, &Exercise)], only_one: bool) -> std::io::Result<ExitCode> {
+fn grade(
+    chosen: &[(usize, &Exercise)],
+    only: Option<&Exercise>,
+    hints: Choice,
+) -> std::io::Result<ExitCode> {
+    let only_one = only.is_some();
     match chosen {
         [(_, exercise)] if only_one => println!("Grading {}...\n", exercise.id),
         _ => println!("Grading your exercises in course order...\n"),
@@ -156,7 +183,7 @@ fn grade(chosen: &[(usize, &Exercise)], only_one: bool) -> std::io::Result<ExitC
             continue;
         }
         println!("{}", line('✗', number, exercise));
-        explain(exercise, &outcome);
+        explain(exercise, &outcome, only, hints);
         if !only_one {
             println!("\n{solved} of {} exercises solved.", EXERCISES.len());
         }
@@ -173,7 +200,8 @@ fn grade(chosen: &[(usize, &Exercise)], only_one: bool) -> std::io::Result<ExitC
 }
 
 /// Everything the learner needs after a failure, indented under its progress line.
-fn explain(exercise: &Exercise, outcome: &Outcome) {
+/// `only` is the exercise graded alone, if any, for the commands it suggests.
+fn explain(exercise: &Exercise, outcome: &Outcome, only: Option<&Exercise>, hints: Choice) {
     println!();
     match outcome {
         Outcome::Passed => return,
@@ -205,10 +233,45 @@ fn explain(exercise: &Exercise, outcome: &Outcome) {
             print_indented(&lines.join("\n"), 6);
         }
     }
-    println!("\n    hint:");
-    print_indented(exercise.hint.trim(), 6);
+    print_hints(exercise, only, hints);
     println!("\n    run this grader alone, with its full output:");
     println!("      {}", exercise.rerun_command());
+}
+
+/// The hints chosen, each under its number and what it gives, then how to see the next
+/// one, or, after the last, where the answer is.
+fn print_hints(exercise: &Exercise, only: Option<&Exercise>, hints: Choice) {
+    let levels = hints.levels();
+    let last = *levels.end();
+    for level in levels {
+        let name = hints::NAMES[level - 1];
+        println!("\n    hint {level} of {} · {name}:", hints::LEVELS);
+        print_indented(&hints::for_terminal(exercise.hint(level)), 6);
+    }
+    println!();
+    println!("    {}", after_the_hints(exercise, only, last));
+}
+
+/// The line after the last hint shown: the command for the next hint, as the learner
+/// would type it (with `--only ID` if they graded one exercise), or, after hint 3,
+/// where the reference solution is.
+fn after_the_hints(exercise: &Exercise, only: Option<&Exercise>, last: usize) -> String {
+    if last >= hints::LEVELS {
+        return format!(
+            "that was the last hint; the reference solution is solutions/src/{}.rs",
+            exercise.id
+        );
+    }
+    let command = match only {
+        Some(only) => format!("cargo grade --only {} --hint", only.id),
+        None => "cargo grade --hint".to_owned(),
+    };
+    let next = last + 1;
+    format!(
+        "stuck? `{command} {next}` shows hint {next} of {} ({})",
+        hints::LEVELS,
+        hints::NAMES[next - 1]
+    )
 }
 
 /// The exercise, other than `exercise`, whose file rustc's first error points to.
@@ -342,6 +405,48 @@ mod tests {
             Some(EXERCISES[1].id)
         );
         assert!(parsed.expect_unsolved && !parsed.list && !parsed.help);
+    }
+
+    #[test]
+    fn hint_one_unless_another_is_asked_for() {
+        let hints = |words: &[&str]| args(words).unwrap().hints.unwrap_or_default();
+        assert_eq!(hints(&[]), Choice::One(1));
+        assert_eq!(hints(&["--hint", "2"]), Choice::One(2));
+        assert_eq!(hints(&["--hints"]), Choice::All);
+        let parsed = args(&["--hint", "3", "--only", EXERCISES[0].id]).unwrap();
+        assert_eq!(parsed.hints, Some(Choice::One(3)));
+        assert!(parsed.only.is_some());
+    }
+
+    #[test]
+    fn rejects_a_hint_that_does_not_exist() {
+        for wrong in [
+            &["--hint"][..],
+            &["--hint", "0"],
+            &["--hint", "4"],
+            &["--hint", "x"],
+        ] {
+            assert!(args(wrong).is_err(), "{wrong:?} was accepted");
+        }
+        assert!(args(&["--hint", "2", "--hints"]).is_err());
+        assert!(args(&["--hint", "2", "--hint", "3"]).is_err());
+    }
+
+    #[test]
+    fn says_how_to_see_the_next_hint_and_where_the_last_one_leads() {
+        let exercise = &EXERCISES[2];
+        assert_eq!(
+            after_the_hints(exercise, None, 1),
+            "stuck? `cargo grade --hint 2` shows hint 2 of 3 (the tools)"
+        );
+        assert!(
+            after_the_hints(exercise, Some(exercise), 2)
+                .contains(&format!("`cargo grade --only {} --hint 3`", exercise.id))
+        );
+        assert!(
+            after_the_hints(exercise, None, hints::LEVELS)
+                .contains(&format!("solutions/src/{}.rs", exercise.id))
+        );
     }
 
     #[test]

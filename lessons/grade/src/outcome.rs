@@ -94,13 +94,16 @@ pub fn from_first_error(stderr: &str) -> Vec<String> {
         .collect()
 }
 
-/// The names of the failing tests, from libtest's `---- NAME stdout ----` headers.
+/// The names of the failing tests, from libtest's `---- NAME stdout ----` headers,
+/// sorted: libtest lists them in the order they finished, which changes between runs.
 pub fn failed_tests(stdout: &str) -> Vec<String> {
-    stdout
+    let mut names: Vec<String> = stdout
         .lines()
         .filter_map(|line| line.strip_prefix("---- ")?.strip_suffix(" stdout ----"))
         .map(str::to_owned)
-        .collect()
+        .collect();
+    names.sort();
+    names
 }
 
 /// Every panic message in the output, in order.
@@ -269,6 +272,12 @@ error: could not compile `exercises` (lib) due to 1 previous error; 1 warning em
                 "fans_out_to_every_backend"
             ]
         );
+    }
+
+    #[test]
+    fn failing_tests_are_listed_by_name_not_by_finish() {
+        let stdout = "---- zeta stdout ----\n---- alpha stdout ----\n";
+        assert_eq!(failed_tests(stdout), ["alpha", "zeta"]);
     }
 
     #[test]
