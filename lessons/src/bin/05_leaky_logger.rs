@@ -1,10 +1,10 @@
 //! Lesson 05: a background logger that leaks under load.
 //!
 //! Handlers hand log lines to a logger task through a channel, and the logger writes
-//! them to a slow sink. Under a burst the queue fills, and it goes wrong one of two
-//! ways: with a bounded queue, each request's sender task parks on the full queue and
-//! stays (tasks climb with the request count); with an unbounded queue nothing parks,
-//! and the queue and the heap climb instead.
+//! them to a slow sink. When a burst meets a stalled sink the queue fills, and it goes
+//! wrong one of two ways: with a bounded queue, each request's sender task parks on the
+//! full queue and stays (tasks climb with the request count); with an unbounded queue
+//! nothing parks, and the queue and the heap climb instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,10 +14,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, heap_bytes, ms,
-    run_lesson,
+    Flags, Narrator, Report, Serve, TaskGauge, TestServer, burst, heap_bytes, ms, run_lesson,
 };
-use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use lessons::scenarios::logging::{BURSTS, Sink, kib, log_line};
 use lessons::scenarios::next_request;
 use tokio::sync::mpsc;
 
@@ -34,9 +33,9 @@ struct BlockingLogger {
 }
 
 /// Writes queued lines to the sink, one at a time, for as long as the queue is open.
-async fn write_bounded(mut lines: mpsc::Receiver<String>, sink: SlowBackend) {
+async fn write_bounded(mut lines: mpsc::Receiver<String>, sink: Sink) {
     while let Some(line) = lines.recv().await {
-        sink.call(&line).await;
+        sink.write(&line).await;
     }
 }
 
@@ -66,11 +65,11 @@ struct UnboundedLogger {
 async fn write_unbounded(
     mut lines: mpsc::UnboundedReceiver<String>,
     queued: Arc<AtomicUsize>,
-    sink: SlowBackend,
+    sink: Sink,
 ) {
     while let Some(line) = lines.recv().await {
         queued.fetch_sub(1, Ordering::SeqCst);
-        sink.call(&line).await;
+        sink.write(&line).await;
     }
 }
 
@@ -83,13 +82,29 @@ async fn work_unbounded(State(logger): State<UnboundedLogger>) -> &'static str {
 }
 // ANCHOR_END: unbounded
 
-/// Both loggers, started, and the routes that use them.
-fn start(flags: &Flags) -> (Router, Arc<AtomicUsize>) {
+/// Both loggers, started: the routes that use them, and what the driver watches.
+struct Loggers {
+    router: Router,
+    /// The sink behind the bounded queue.
+    bounded_sink: Sink,
+    /// The sink behind the unbounded queue.
+    unbounded_sink: Sink,
+    /// The unbounded queue's depth.
+    queued: Arc<AtomicUsize>,
+}
+
+fn start(flags: &Flags) -> Loggers {
     let (blocking_tx, blocking_rx) = mpsc::channel(QUEUE_CAPACITY);
-    tokio::spawn(write_bounded(blocking_rx, sink(flags)));
+    let bounded_sink = Sink::new(flags);
+    tokio::spawn(write_bounded(blocking_rx, bounded_sink.clone()));
     let (unbounded_tx, unbounded_rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
-    tokio::spawn(write_unbounded(unbounded_rx, queued.clone(), sink(flags)));
+    let unbounded_sink = Sink::new(flags);
+    tokio::spawn(write_unbounded(
+        unbounded_rx,
+        queued.clone(),
+        unbounded_sink.clone(),
+    ));
 
     let blocking = Router::new()
         .route("/blocking", get(work_blocking))
@@ -100,23 +115,40 @@ fn start(flags: &Flags) -> (Router, Arc<AtomicUsize>) {
             lines: unbounded_tx,
             queued: queued.clone(),
         });
-    (blocking.merge(unbounded), queued)
+    Loggers {
+        router: blocking.merge(unbounded),
+        bounded_sink,
+        unbounded_sink,
+        queued,
+    }
 }
 
 // ANCHOR: drive
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
-    let (router, queued) = start(flags);
+    let Loggers {
+        router,
+        bounded_sink,
+        unbounded_sink,
+        queued,
+    } = start(flags);
     let server = TestServer::start(router).await?;
     let gauge = TaskGauge::new();
     let mut report = Report::new();
 
     // The unbounded queue first: its lines drain while the second part runs, and
     // would blur a heap measure taken then.
+    let mut logged = 0;
     for n in BURSTS {
-        narrator.scenario(format!("unbounded queue, a burst of {n} requests"));
+        narrator.scenario(format!(
+            "unbounded queue, a burst of {n} requests while the sink stalls"
+        ));
+        unbounded_sink.stall();
         let heap_before = heap_bytes();
         let outcome = burst(&server, "/unbounded", n).await;
+        logged += n;
         server.connections_closed(ms(2000)).await;
+        // The logger has taken the burst's first line and is stuck writing it.
+        unbounded_sink.busy_writing(ms(2000)).await;
         let depth = queued.load(Ordering::SeqCst);
         let grown = kib(heap_bytes().saturating_sub(heap_before));
         narrator.say("client", &outcome);
@@ -126,28 +158,39 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         );
         narrator.say(
             "gauge",
-            format!("tasks alive above the baseline: {}", gauge.above_baseline()),
+            format!(
+                "tasks alive above the baseline: {}",
+                gauge.settle(ms(1000)).await
+            ),
         );
         report = report
             .with(&format!("queue_{n}"), depth)
             .with(&format!("heap_kib_{n}"), grown);
+        unbounded_sink.recover();
         if n != BURSTS[BURSTS.len() - 1] {
             // Let the logger catch up, so that the next burst starts from an empty queue.
-            while queued.load(Ordering::SeqCst) > 0 {
-                tokio::time::sleep(ms(5)).await;
-            }
+            let written = unbounded_sink.caught_up(logged, ms(5000)).await;
+            narrator.say(
+                "logger",
+                format!("the sink recovered; the logger caught up, {written} lines written in all"),
+            );
         }
     }
 
+    logged = 0;
     for n in BURSTS {
         narrator.scenario(format!(
-            "bounded queue of {QUEUE_CAPACITY}, a burst of {n} requests"
+            "bounded queue of {QUEUE_CAPACITY}, a burst of {n} requests while the sink stalls"
         ));
+        bounded_sink.stall();
         let outcome = burst(&server, "/blocking", n).await;
+        logged += n;
         server.connections_closed(ms(2000)).await;
         narrator.say("client", &outcome);
-        // Every answer is in and every connection closed: the load is over. What is
-        // still alive is a sender parked on the full queue.
+        // Every answer is in and every connection closed: the load is over. The logger
+        // is stuck on the burst's first line, so what is still alive is a sender parked
+        // on the full queue, and it stays parked for as long as the sink is stalled.
+        bounded_sink.busy_writing(ms(2000)).await;
         let parked = gauge.settle(ms(100)).await;
         narrator.say(
             "gauge",
@@ -156,19 +199,19 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         report = report.with(&format!("parked_senders_{n}"), parked);
         if n != BURSTS[BURSTS.len() - 1] {
             // Let the parked senders drain, so that the next burst starts from none.
-            let left = gauge.settle(ms(5000)).await;
+            bounded_sink.recover();
+            bounded_sink.caught_up(logged, ms(5000)).await;
+            let left = gauge.settle(ms(1000)).await;
             narrator.say(
                 "gauge",
-                format!("the logger caught up; tasks still parked: {left}"),
+                format!("the sink recovered and the logger caught up; tasks still parked: {left}"),
             );
         }
     }
     let leaked_tasks = gauge.above_baseline();
     narrator.say(
         "gauge",
-        format!(
-            "at the end: {leaked_tasks} tasks still parked, draining at one line per sink write"
-        ),
+        format!("at the end: {leaked_tasks} tasks still parked behind the stalled sink"),
     );
 
     Ok(report.with("leaked_tasks", leaked_tasks))
@@ -178,7 +221,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 #[tokio::main]
 async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, _| Serve {
-        router: start(flags).0,
+        router: start(flags).router,
         routes: vec!["/blocking", "/unbounded"],
     })
     .await
@@ -194,6 +237,20 @@ mod tests {
         let [small, large] = BURSTS;
         let number = |key: &str, n: usize| report.number(&format!("{key}_{n}"));
         assert!(report.number("leaked_tasks") > 0, "{report}");
+        for n in BURSTS {
+            // The stalled logger holds the burst's first line; the queue holds the next 16.
+            let room = QUEUE_CAPACITY as u64 + 1;
+            assert_eq!(
+                number("parked_senders", n),
+                n as u64 - room,
+                "every request past the queue's room should leave a parked sender: {report}"
+            );
+            assert_eq!(
+                number("queue", n),
+                n as u64 - 1,
+                "every line but the one the logger holds should wait in the queue: {report}"
+            );
+        }
         assert!(
             number("parked_senders", large) > number("parked_senders", small) * 2,
             "parked senders should climb with the request count: {report}"

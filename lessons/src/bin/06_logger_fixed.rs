@@ -15,10 +15,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, heap_bytes, ms,
-    run_lesson,
+    Flags, Narrator, Report, Serve, TaskGauge, TestServer, burst, heap_bytes, ms, run_lesson,
 };
-use lessons::scenarios::logging::{BURSTS, kib, log_line, sink};
+use lessons::scenarios::logging::{BURSTS, Sink, kib, log_line};
 use lessons::scenarios::next_request;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
@@ -74,7 +73,7 @@ impl Logger {
 /// queued (the flush) and ends. Returns how many lines the flush wrote.
 async fn write_until_shutdown(
     mut lines: mpsc::Receiver<String>,
-    sink: SlowBackend,
+    sink: Sink,
     shutdown: CancellationToken,
 ) -> usize {
     loop {
@@ -83,7 +82,7 @@ async fn write_until_shutdown(
             biased;
             () = shutdown.cancelled() => break,
             line = lines.recv() => match line {
-                Some(line) => { sink.call(&line).await; }
+                Some(line) => sink.write(&line).await,
                 None => return 0,
             },
         }
@@ -92,7 +91,7 @@ async fn write_until_shutdown(
     lines.close();
     let mut flushed = 0;
     while let Some(line) = lines.recv().await {
-        sink.call(&line).await;
+        sink.write(&line).await;
         flushed += 1;
     }
     flushed
@@ -118,6 +117,8 @@ async fn audit(State(logger): State<Logger>) -> &'static str {
 /// A started logger: the handle handlers use, and what shuts it down.
 struct Running {
     logger: Logger,
+    /// The sink the writer writes to, which the driver stalls.
+    sink: Sink,
     shutdown: CancellationToken,
     tracker: TaskTracker,
     /// The writer task, to read how many lines the flush wrote.
@@ -128,9 +129,10 @@ fn start(flags: &Flags) -> Running {
     let (lines, receiver) = mpsc::channel(QUEUE_CAPACITY);
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
+    let sink = Sink::new(flags);
     let writer = tracker.spawn(write_until_shutdown(
         receiver,
-        sink(flags),
+        sink.clone(),
         shutdown.clone(),
     ));
     tracker.close();
@@ -140,6 +142,7 @@ fn start(flags: &Flags) -> Running {
     };
     Running {
         logger,
+        sink,
         shutdown,
         tracker,
         writer,
@@ -161,15 +164,21 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let running = start(flags);
     let server = TestServer::start(router(running.logger.clone())).await?;
     let gauge = TaskGauge::new();
-    let logger = &running.logger;
+    let (logger, sink) = (&running.logger, &running.sink);
     let mut report = Report::new().with("queue_capacity", QUEUE_CAPACITY);
 
+    let mut accepted = 0;
     for n in BURSTS {
-        narrator.scenario(format!("drop and count, a burst of {n} requests"));
+        narrator.scenario(format!(
+            "drop and count, a burst of {n} requests while the sink stalls"
+        ));
+        sink.stall();
         let heap_before = heap_bytes();
         let dropped_before = logger.dropped.load(Ordering::Relaxed);
         let outcome = burst(&server, "/work", n).await;
         server.connections_closed(ms(2000)).await;
+        // The writer has taken the burst's first line and is stuck writing it.
+        sink.busy_writing(ms(2000)).await;
         let queued = logger.queued();
         let grown = kib(heap_bytes().saturating_sub(heap_before));
         let dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
@@ -178,27 +187,48 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
             "logger",
             format!("{queued} lines queued (at most {QUEUE_CAPACITY}), {dropped} dropped and counted; the heap grew by {grown} KiB"),
         );
-        let parked = gauge.settle(ms(100)).await;
+        let parked = gauge.settle(ms(1000)).await;
         narrator.say("gauge", format!("tasks left after the burst: {parked}"));
         report = report
             .with(&format!("queue_{n}"), queued)
             .with(&format!("heap_kib_{n}"), grown)
             .with(&format!("dropped_{n}"), dropped);
+        accepted += n - dropped;
+        if n != BURSTS[BURSTS.len() - 1] {
+            // Let the writer catch up, so that the next burst starts from an empty queue.
+            sink.recover();
+            let written = sink.caught_up(accepted, ms(5000)).await;
+            narrator.say(
+                "logger",
+                format!("the sink recovered; the logger caught up, {written} lines written in all"),
+            );
+        }
     }
 
     narrator.scenario(format!(
-        "a bounded wait of {} ms, then drop: a burst of {} requests",
+        "a bounded wait of {} ms, then drop: a burst of {} requests into the full queue",
         AUDIT_PATIENCE.as_millis(),
         BURSTS[0]
     ));
     let dropped_before = logger.dropped.load(Ordering::Relaxed);
     let outcome = burst(&server, "/audit", BURSTS[0]).await;
     let audit_dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
+    let waited = outcome
+        .latencies
+        .iter()
+        .filter(|took| **took >= AUDIT_PATIENCE)
+        .count();
     narrator.say("client", &outcome);
     narrator.say(
         "logger",
-        format!("{audit_dropped} lines dropped after waiting"),
+        format!(
+            "{audit_dropped} lines dropped after waiting; answers that took {} ms or more: {waited}",
+            AUDIT_PATIENCE.as_millis()
+        ),
     );
+    server.connections_closed(ms(2000)).await;
+    let parked = gauge.settle(ms(1000)).await;
+    narrator.say("gauge", format!("tasks left after the burst: {parked}"));
 
     narrator.scenario("shutdown: stop taking lines, flush the queue, wait for the logger");
     server.shutdown().await?;
@@ -208,10 +238,15 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         format!("cancel the logger with {queued_at_shutdown} lines queued"),
     );
     running.shutdown.cancel();
+    // The sink recovers only after the cancel: the writer is still inside its write of
+    // one line, and when that returns, its `biased` select sees the cancel first, so
+    // every line still queued goes to the flush.
+    sink.recover();
+    narrator.say("sink", "recovered: writes again, one line at a time");
     running.tracker.wait().await;
     let flushed = running.writer.await?;
     narrator.say("logger", format!("flushed {flushed} lines, then ended"));
-    let leaked_tasks = before_everything.settle(ms(100)).await;
+    let leaked_tasks = before_everything.settle(ms(1000)).await;
     narrator.say(
         "gauge",
         format!("tasks alive above the baseline: {leaked_tasks}"),
@@ -256,6 +291,25 @@ mod tests {
         assert!(
             report.number("flushed") > 0,
             "queued lines are written at shutdown: {report}"
+        );
+        for n in BURSTS {
+            // The stalled writer holds the burst's first line; the queue holds the next 64.
+            let room = QUEUE_CAPACITY as u64 + 1;
+            assert_eq!(
+                number("dropped", n),
+                n as u64 - room,
+                "every line past the queue's room should be dropped and counted: {report}"
+            );
+        }
+        assert_eq!(
+            report.number("audit_dropped"),
+            small as u64,
+            "a full queue and a stalled sink: every audit line waits, then is dropped: {report}"
+        );
+        assert_eq!(
+            report.number("flushed"),
+            QUEUE_CAPACITY as u64,
+            "every line queued at the cancel goes to the flush: {report}"
         );
     }
 }
