@@ -17,12 +17,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, impatient_burst, ms,
-    run_lesson,
+    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, ms, run_lesson,
 };
 use lessons::scenarios::next_request;
 use lessons::scenarios::workers::{
-    BURST, QUEUE_CAPACITY, WORKERS, client_patience, hung_upstream, job_db,
+    BURST, QUEUE_CAPACITY, WORKERS, burst_then_give_up, client_patience, hung_upstream, job_db,
+    job_time, occupy_workers,
 };
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Mutex, mpsc};
@@ -113,6 +113,8 @@ struct Pool {
     router: Router,
     shutdown: CancellationToken,
     workers: TaskTracker,
+    /// The jobs' database the workers share: its counts tell what the jobs did.
+    jobs_db: SlowBackend,
 }
 
 fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
@@ -120,8 +122,9 @@ fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
     let receiver = Arc::new(Mutex::new(receiver));
     let shutdown = CancellationToken::new();
     let workers = TaskTracker::new();
+    let jobs_db = job_db(flags);
     for _ in 0..WORKERS {
-        workers.spawn(worker(receiver.clone(), job_db(flags), shutdown.clone()));
+        workers.spawn(worker(receiver.clone(), jobs_db.clone(), shutdown.clone()));
     }
     workers.close();
     let app = App {
@@ -137,6 +140,7 @@ fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
         router,
         shutdown,
         workers,
+        jobs_db,
     }
 }
 
@@ -149,9 +153,18 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let patience = client_patience(flags);
 
     narrator.scenario(format!(
-        "{BURST} jobs at once: {WORKERS} workers, room for {QUEUE_CAPACITY} in the queue"
+        "{BURST} jobs at once: {WORKERS} busy workers, room for {QUEUE_CAPACITY} in the queue"
     ));
-    let jobs = impatient_burst(&server, "/enqueue", BURST, patience).await;
+    let busy = occupy_workers(&server, &pool.jobs_db, ms(1000)).await;
+    narrator.say(
+        "server",
+        format!(
+            "{busy} workers busy, each on a job of {} ms",
+            job_time(flags).as_millis()
+        ),
+    );
+    // No handler here holds a request: the burst is in once every request is answered.
+    let jobs = burst_then_give_up(&server, "/enqueue", BURST, || 0, patience).await;
     narrator.say(
         "client",
         format!(
@@ -168,7 +181,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         "{calls} calls to the upstream that never answers, with client timeouts"
     ));
     // Patient clients this time: the point is how soon the server answers on its own.
-    let reports = impatient_burst(&server, "/report", calls, patience * 4).await;
+    let reports = burst(&server, "/report", calls).await;
     server.connections_closed(ms(2000)).await;
     narrator.say(
         "client",
@@ -185,10 +198,11 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let stopping = Instant::now();
     pool.shutdown.cancel();
     pool.workers.wait().await;
+    let cut_short = pool.jobs_db.stats().cancelled;
     narrator.say(
         "main",
         format!(
-            "workers gone {} ms after the cancel",
+            "workers gone {} ms after the cancel, {cut_short} jobs cut short in the middle",
             stopping.elapsed().as_millis()
         ),
     );
@@ -205,6 +219,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("retry_after", retry_after)
         .with("upstream_504", reports.with_status(504))
         .with("upstream_slowest_ms", reports.slowest.as_millis())
+        .with("jobs_cut_short", cut_short)
         .with("workers_left", pool.workers.len())
         .with("leaked_tasks", leaked_tasks))
 }
@@ -227,8 +242,11 @@ mod tests {
     #[tokio::test]
     async fn the_pool_sheds_stops_and_leaves_nothing() {
         let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
-        assert!(
-            report.number("shed_503") > 0,
+        // The workers are busy for the whole burst: the queue's room is all it finds.
+        assert_eq!(report.number("accepted"), QUEUE_CAPACITY as u64, "{report}");
+        assert_eq!(
+            report.number("shed_503"),
+            (BURST - QUEUE_CAPACITY) as u64,
             "a burst past the queue is shed: {report}"
         );
         assert_eq!(
@@ -241,6 +259,11 @@ mod tests {
             report.number("upstream_504"),
             (BURST / 10) as u64,
             "{report}"
+        );
+        assert_eq!(
+            report.number("jobs_cut_short"),
+            WORKERS as u64,
+            "the token stops the jobs under way too: {report}"
         );
         assert_eq!(report.number("workers_left"), 0, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");

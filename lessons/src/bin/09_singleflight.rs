@@ -14,7 +14,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use futures::future::join_all;
-use lessons::kit::{Flags, Latency, Narrator, Report, Serve, SlowBackend, ms, run_lesson};
+use lessons::kit::{
+    Flags, Latency, Narrator, Report, Serve, SlowBackend, ms, on_paused_clock, run_lesson,
+};
 use lessons::singleflight::{FlightError, Group};
 
 const ABOUT: &str = "Lesson 09: singleflight from scratch: ten callers, a few executions, no hangs";
@@ -121,15 +123,7 @@ async fn work_panics(group: &Flights, db: &SlowBackend, narrator: &Narrator) -> 
 /// to run.
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let (flags, narrator) = (flags.clone(), narrator.clone());
-    // A runtime is started from a thread that is not running one: a blocking task's.
-    tokio::task::spawn_blocking(move || {
-        let paused = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()?;
-        paused.block_on(scenarios(&flags, &narrator))
-    })
-    .await?
+    on_paused_clock(move || async move { scenarios(&flags, &narrator).await }).await?
 }
 // ANCHOR_END: paused_clock
 

@@ -17,7 +17,9 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use futures::future::join_all;
-use lessons::kit::{Flags, Latency, Narrator, Report, Serve, SlowBackend, TestServer, run_lesson};
+use lessons::kit::{
+    Door, Flags, Latency, Narrator, Report, Serve, SlowBackend, TestServer, run_lesson, through,
+};
 use lessons::singleflight::coalesce::{Coalescer, coalesce};
 use reqwest::Method;
 
@@ -77,7 +79,9 @@ async fn export(State(app): State<App>) -> Vec<u8> {
     vec![b'x'; 2 * MAX_SHARED_BODY]
 }
 
-fn router(app: App) -> Router {
+/// The routes behind the coalescing middleware, and in front of both the kit's door, so
+/// that the demo can let each crowd of requests in together (see `Door`).
+fn router(app: App, door: Door) -> Router {
     Router::new()
         .route("/report", get(report).post(report))
         .route("/me", get(me))
@@ -87,6 +91,7 @@ fn router(app: App) -> Router {
             Coalescer::new(MAX_SHARED_BODY),
             coalesce,
         ))
+        .layer(from_fn_with_state(door, through))
         .with_state(app)
 }
 // ANCHOR_END: app
@@ -119,10 +124,15 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         db: SlowBackend::new("db", Latency::Fixed(flags.ms(100)), &Narrator::quiet()),
         runs: Arc::default(),
     };
-    let server = TestServer::start(router(app.clone())).await?;
+    let door = Door::default();
+    let server = TestServer::start(router(app.clone(), door.clone())).await?;
     let runs = || app.runs.load(Ordering::SeqCst);
+    // "At once" means together at the middleware: each crowd is lined up at the door and
+    // let in when its last request has arrived, however long the connections took.
+    let crowd = |size| door.line_up(size);
 
     narrator.scenario(format!("{REQUESTS} identical GETs at once"));
+    crowd(REQUESTS);
     let answers = at_once(&server, REQUESTS, Method::GET, "/report", None).await?;
     let same_body = answers.iter().all(|(_, _, body)| *body == answers[0].2);
     narrator.say(
@@ -138,6 +148,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
     narrator.scenario("two users at once, ten requests each: a key per user");
     let before = runs();
+    crowd(20);
     let (alice, bob) = tokio::join!(
         at_once(&server, 10, Method::GET, "/me", Some("alice")),
         at_once(&server, 10, Method::GET, "/me", Some("bob")),
@@ -160,6 +171,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     );
 
     narrator.scenario("a response that sets a cookie, shared by five");
+    crowd(5);
     let answers = at_once(&server, 5, Method::GET, "/welcome", None).await?;
     let cookies_replayed = answers
         .iter()
@@ -172,12 +184,14 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
     narrator.scenario("five POSTs at once: never coalesced");
     let before = runs();
+    crowd(5);
     at_once(&server, 5, Method::POST, "/report", None).await?;
     let post_runs = runs() - before;
     narrator.say("server", format!("the handler ran {post_runs} times"));
 
     narrator.scenario("five GETs of a 2 MiB export: above the 1 MiB cap, not shared");
     let before = runs();
+    crowd(5);
     let answers = at_once(&server, 5, Method::GET, "/export", None).await?;
     let complete = answers
         .iter()
@@ -200,7 +214,9 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 }
 // ANCHOR_END: drive
 
-#[tokio::main]
+// One thread: once a crowd is let in, every request reaches the middleware before any
+// handler's 100 ms call can end, however busy the machine (as in lesson 11).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, narrator| {
         let app = App {
@@ -213,7 +229,8 @@ async fn main() -> Result<()> {
             async move { format!("handler_runs={}\n", runs.load(Ordering::SeqCst)) }
         });
         Serve {
-            router: router(app).route("/stats", stats),
+            // An open door: under --serve, requests go straight in.
+            router: router(app, Door::default()).route("/stats", stats),
             routes: vec!["/report", "/stats"],
         }
     })

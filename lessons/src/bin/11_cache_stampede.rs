@@ -14,17 +14,16 @@ use std::time::Duration;
 
 use anyhow::Result;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware::{Next, from_fn_with_state};
-use axum::response::Response;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use lessons::kit::{
-    BURST_CONCURRENCY, Burst, Flags, Latency, Narrator, Report, Serve, SlowBackend, TestServer,
-    burst, run_lesson,
+    BURST_CONCURRENCY, Burst, Door, Flags, Latency, Narrator, Report, Serve, SlowBackend,
+    TestServer, burst, run_lesson, through,
 };
 use lessons::singleflight::{Group, Outcome};
-use tokio::sync::{Barrier, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 const ABOUT: &str =
@@ -220,66 +219,6 @@ async fn cache_singleflight(
     answer(flights.run(key, work).await)
 }
 // ANCHOR_END: cache_singleflight
-
-// ANCHOR: door
-/// The way into one set-up's route. Open, it lets every request straight in. To stage
-/// a stampede, the driver lines a wave up: the door then holds each request until the
-/// whole wave has arrived and lets them in together, as a crowd meets an expired
-/// entry. Left to arrive on their own, the requests trickle in for as long as the
-/// machine takes to open a hundred connections, which on a busy one is longer than a
-/// query: the counts would depend on its speed, not on the set-up.
-#[derive(Clone, Default)]
-struct Door {
-    /// The wave being lined up, if any. A std mutex, as for the cache: held to read or
-    /// replace the barrier, never across an `.await`.
-    wave: Arc<Mutex<Option<Arc<Barrier>>>>,
-    /// How long each request of a wave took from the door to its answer. The wait for
-    /// the rest of its wave is the staging, not the set-up's doing: it is left out.
-    answered_in: Arc<Mutex<Vec<Duration>>>,
-}
-
-/// A wave whose last request never comes (a connection refused) is let in anyway
-/// after this long, rather than holding the others for ever.
-const DOOR_PATIENCE: Duration = Duration::from_secs(5);
-
-impl Door {
-    /// From now on, requests wait here until `size` of them have arrived.
-    fn line_up(&self, size: usize) {
-        *lock(&self.wave) = Some(Arc::new(Barrier::new(size)));
-    }
-
-    /// From now on, requests go straight in.
-    fn open(&self) {
-        *lock(&self.wave) = None;
-    }
-
-    /// The times from the door to the answer of the waves' requests so far, shortest
-    /// first; the next wave starts a new list.
-    fn answer_times(&self) -> Vec<Duration> {
-        let mut times = std::mem::take(&mut *lock(&self.answered_in));
-        times.sort();
-        times
-    }
-}
-
-/// The middleware in front of each set-up's handler.
-async fn through(State(door): State<Door>, request: Request, next: Next) -> Response {
-    let wave = lock(&door.wave).clone();
-    let Some(wave) = wave else {
-        return next.run(request).await;
-    };
-    let _ = tokio::time::timeout(DOOR_PATIENCE, wave.wait()).await;
-    let let_in = Instant::now();
-    let response = next.run(request).await;
-    lock(&door.answered_in).push(let_in.elapsed());
-    response
-}
-
-/// Locks a mutex that no code panics while holding; if some did, the data is still sound.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-// ANCHOR_END: door
 
 /// One set-up: its name in the table and the result line, its route, and its own
 /// database, so that each one's queries are counted apart.

@@ -1,16 +1,19 @@
 //! The worker scenario of lessons 07 (leaky) and 08 (fixed).
 //!
 //! Handlers hand jobs to a small pool of workers through a queue, and call an upstream
-//! API that accepts connections and never answers. A burst arrives; clients give up
-//! after a while, as real clients do. What is still alive afterwards is the lesson.
+//! API that accepts connections and never answers. The workers are busy with long jobs
+//! when a burst arrives; clients give up after a while, as real clients do. What the
+//! server does with the burst, and what is still alive afterwards, is the lesson.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-use crate::kit::{Flags, Latency, Narrator, SlowBackend};
+use crate::kit::{Burst, Flags, Latency, Narrator, SlowBackend, TestServer, burst};
 
 /// Workers in the pool.
 pub const WORKERS: usize = 2;
@@ -21,15 +24,99 @@ pub const QUEUE_CAPACITY: usize = 8;
 /// Requests in each burst.
 pub const BURST: usize = 100;
 
-/// How long the burst's clients wait for an answer before giving up.
+/// How long the burst's clients wait for an answer, once the whole burst is in,
+/// before they give up (see [`burst_then_give_up`]).
 pub fn client_patience(flags: &Flags) -> Duration {
     flags.ms(300)
 }
 
-/// What a job does: a call to the jobs' database, which takes a while. Not narrated:
-/// a line per job would drown the story.
+/// How long a job takes: far longer than a burst and its clients' patience, so that
+/// workers busy when a burst begins are still busy when its last client gives up, and
+/// the only room a burst finds is the queue's.
+pub fn job_time(flags: &Flags) -> Duration {
+    flags.ms(5000)
+}
+
+/// What a job does: a call to the jobs' database, which takes [`job_time`]. Not
+/// narrated: a line per job would drown the story. Its counts tell how many jobs are
+/// running.
 pub fn job_db(flags: &Flags) -> SlowBackend {
-    SlowBackend::new("jobs", Latency::Fixed(flags.ms(20)), &Narrator::quiet())
+    SlowBackend::new("jobs", Latency::Fixed(job_time(flags)), &Narrator::quiet())
+}
+
+/// Gives every worker a job before the burst: sends one job per worker to `/enqueue`,
+/// then waits, up to `within`, until the jobs' database has that many calls running.
+/// Returns how many are running.
+pub async fn occupy_workers(server: &TestServer, jobs_db: &SlowBackend, within: Duration) -> usize {
+    burst(server, "/enqueue", WORKERS).await;
+    let running = || jobs_db.stats().in_flight;
+    wait_until(within, || running() >= WORKERS).await;
+    running()
+}
+
+/// Sends `n` GETs to `path` at once, from clients that wait until the whole burst is in
+/// (every request answered, or `waiting` in a handler), then `patience` more for an
+/// answer, and hang up together. On a slow machine the burst takes longer to get in,
+/// and what the server did with it stays the same.
+pub async fn burst_then_give_up(
+    server: &TestServer,
+    path: &str,
+    n: usize,
+    waiting: impl Fn() -> usize,
+    patience: Duration,
+) -> Burst {
+    let started = Instant::now();
+    let mut under_way: FuturesUnordered<_> = (0..n).map(|_| burst(server, path, 1)).collect();
+    let mut ended = Vec::with_capacity(n);
+    // A bound, for a server that neither answers a request nor holds it: far longer
+    // than a slow machine takes to let a burst in, and still shorter than a job.
+    let all_in_by = Instant::now() + patience * 10;
+    while ended.len() + waiting() < n && Instant::now() < all_in_by {
+        tokio::select! {
+            Some(one) = under_way.next() => ended.push(one),
+            () = tokio::time::sleep(Duration::from_millis(1)) => {}
+        }
+    }
+    let giving_up = tokio::time::sleep(patience);
+    tokio::pin!(giving_up);
+    while !under_way.is_empty() {
+        tokio::select! {
+            Some(one) = under_way.next() => ended.push(one),
+            () = &mut giving_up => break,
+        }
+    }
+    // Dropping a request hangs up its connection: the client gives up.
+    let gave_up = under_way.len();
+    drop(under_way);
+    let mut all = Burst {
+        failed: gave_up,
+        latencies: vec![started.elapsed(); gave_up],
+        ..Burst::default()
+    };
+    for one in ended {
+        for (status, count) in one.statuses {
+            *all.statuses.entry(status).or_default() += count;
+        }
+        all.failed += one.failed;
+        all.retry_after = all.retry_after.take().or(one.retry_after);
+        all.latencies.extend(one.latencies);
+    }
+    all.latencies.sort();
+    all.slowest = all.latencies.last().copied().unwrap_or_default();
+    all.took = started.elapsed();
+    all
+}
+
+/// Waits, up to `within`, until `condition` holds; returns whether it did.
+pub async fn wait_until(within: Duration, condition: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while !condition() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    true
 }
 
 /// An upstream that accepts every connection and never sends a byte back: a peer
