@@ -1,11 +1,14 @@
 //! The command contract, checked on the real binaries: every lesson runs by itself,
-//! narrates with time stamps, exits 0, and ends with a parseable `result:` line.
+//! narrates with time stamps, exits 0, and ends with a parseable `result:` line; and
+//! what it prints still matches the copy the book shows (see `recorded`).
 
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lessons::kit::Report;
+
+mod recorded;
 
 /// Far above a lesson's few seconds: only a hung lesson gets near it.
 const HANG_GUARD: Duration = Duration::from_secs(30);
@@ -50,6 +53,7 @@ fn run_lesson(binary: &str) -> String {
 /// Checks the shape every lesson's output shares, and returns its result line.
 fn check_contract(binary: &str) -> Report {
     let stdout = run_lesson(binary);
+    recorded::record_or_compare(binary, &stdout);
     let last = stdout.lines().last().unwrap_or_default();
     let report = Report::parse(last)
         .unwrap_or_else(|| panic!("{binary}: the last line is not a result line: {last:?}"));
@@ -106,41 +110,123 @@ fn lesson_04_reports_the_rules() {
 fn lesson_05_shows_tasks_and_memory_climbing() {
     let report = check_contract(env!("CARGO_BIN_EXE_05_leaky_logger"));
     assert!(report.number("leaked_tasks") > 0, "{report}");
-    assert!(
-        report.number("queue_400") > report.number("queue_100"),
-        "{report}"
+    // The sink is stalled during each burst, so the 300 extra requests of the large
+    // burst each leave exactly one more line or one more parked sender.
+    assert_eq!(
+        report.number("queue_400"),
+        report.number("queue_100") + 300,
+        "every extra request should add a line to the unbounded queue: {report}"
+    );
+    assert_eq!(
+        report.number("parked_senders_400"),
+        report.number("parked_senders_100") + 300,
+        "every extra request should add a sender parked on the bounded queue: {report}"
+    );
+    assert_eq!(
+        report.number("leaked_tasks"),
+        report.number("parked_senders_400"),
+        "the senders parked by the last burst are still there at the end: {report}"
     );
 }
 
 #[test]
 fn lesson_06_stays_bounded() {
     let report = check_contract(env!("CARGO_BIN_EXE_06_logger_fixed"));
+    let capacity = report.number("queue_capacity");
     assert_eq!(report.number("leaked_tasks"), 0, "{report}");
-    assert!(
-        report.number("queue_400") <= report.number("queue_capacity"),
-        "{report}"
+    assert!(report.number("queue_400") <= capacity, "{report}");
+    // The stalled writer holds one line and the queue the next `capacity`: every other
+    // line of the burst is dropped and counted.
+    for n in [100, 400] {
+        assert_eq!(
+            report.number(&format!("dropped_{n}")) + capacity + 1,
+            n,
+            "every line past the queue's room should be counted as dropped: {report}"
+        );
+    }
+    assert_eq!(
+        report.number("audit_dropped"),
+        100,
+        "into a full queue and a stalled sink, every audit line waits, then is dropped: {report}"
+    );
+    assert_eq!(
+        report.number("flushed"),
+        capacity,
+        "every line queued at the cancel should be written by the flush: {report}"
     );
 }
 
 #[test]
 fn lesson_07_leaves_workers_and_hung_calls() {
+    use lessons::scenarios::workers::{BURST, QUEUE_CAPACITY, WORKERS};
     let report = check_contract(env!("CARGO_BIN_EXE_07_unbounded_workers"));
-    assert!(report.number("leaked_tasks") > 0, "{report}");
+    let shut_out = (BURST - QUEUE_CAPACITY) as u64;
+    assert_eq!(
+        report.number("accepted"),
+        QUEUE_CAPACITY as u64,
+        "with both workers busy, the queue's room is all the burst finds: {report}"
+    );
+    assert_eq!(
+        report.number("waiting_peak"),
+        shut_out,
+        "every job past the queue's room waits in its handler: {report}"
+    );
+    assert_eq!(
+        report.number("gave_up"),
+        shut_out,
+        "every client whose handler waited gives up: {report}"
+    );
+    assert_eq!(
+        report.number("hung_upstream_calls"),
+        (BURST / 10) as u64,
+        "every call to the hung upstream is still waiting: {report}"
+    );
+    assert!(
+        report.number("leaked_tasks") >= (WORKERS + BURST / 10) as u64,
+        "the workers and every hung call outlive the server: {report}"
+    );
 }
 
 #[test]
 fn lesson_08_leaves_nothing() {
+    use lessons::scenarios::workers::{BURST, QUEUE_CAPACITY, WORKERS};
     let report = check_contract(env!("CARGO_BIN_EXE_08_workers_fixed"));
+    assert_eq!(
+        report.number("accepted"),
+        QUEUE_CAPACITY as u64,
+        "with both workers busy, the queue's room is all the burst finds: {report}"
+    );
+    assert_eq!(
+        report.number("shed_503"),
+        (BURST - QUEUE_CAPACITY) as u64,
+        "every job past the queue's room is told 503 at once: {report}"
+    );
+    assert_eq!(
+        report.number("gave_up"),
+        0,
+        "no client is left waiting: {report}"
+    );
+    assert_eq!(
+        report.number("upstream_504"),
+        (BURST / 10) as u64,
+        "the client's timeout turns every hung call into a 504: {report}"
+    );
+    assert_eq!(
+        report.number("jobs_cut_short"),
+        WORKERS as u64,
+        "the token stops the jobs under way, not only the idle workers: {report}"
+    );
+    assert_eq!(report.number("workers_left"), 0, "{report}");
     assert_eq!(report.number("leaked_tasks"), 0, "{report}");
 }
 
 #[test]
 fn lesson_09_coalesces_and_survives_failures() {
     let report = check_contract(env!("CARGO_BIN_EXE_09_singleflight"));
-    assert!(
-        report.number("executions") < report.number("callers"),
-        "{report}"
-    );
+    // On the paused clock the article's demo is exact: 10 callers, 3 flights.
+    assert_eq!(report.number("callers"), 10, "{report}");
+    assert_eq!(report.number("executions"), 3, "{report}");
+    assert_eq!(report.number("shared_results"), 10, "{report}");
     assert_eq!(report.number("flights_left"), 0, "{report}");
 }
 
@@ -154,6 +240,10 @@ fn lesson_10_coalesces_safely() {
 #[test]
 fn lesson_11_holds_the_stampede_to_one_query() {
     let report = check_contract(env!("CARGO_BIN_EXE_11_cache_stampede"));
+    // Two waves of 100: the first all query with the cache alone; one query per wave
+    // with singleflight alone; one in all with both.
+    assert_eq!(report.number("calls_no_protection"), 100, "{report}");
+    assert_eq!(report.number("calls_singleflight"), 2, "{report}");
     assert_eq!(report.number("calls_cache_singleflight"), 1, "{report}");
     assert_eq!(report.number("errors"), 0, "{report}");
 }

@@ -1,6 +1,7 @@
 //! The book shows code by including it from the real files (`{{#include file:anchor}}`).
 //! mdbook renders an include whose anchor is missing as an empty code block and
-//! carries on; these checks make that, and a lesson without a chapter, a test failure.
+//! carries on; these checks make that, a lesson without a chapter, and a chapter
+//! without its lesson's recorded output, a test failure.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -81,12 +82,7 @@ fn every_include_names_a_file_and_an_anchor_that_exist() {
 #[test]
 fn every_lesson_has_a_chapter_in_the_summary() {
     let summary = fs::read_to_string(book_src().join("SUMMARY.md")).expect("SUMMARY.md exists");
-    let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
-    let lessons: BTreeSet<String> = fs::read_dir(bins)
-        .expect("lessons/src/bin exists")
-        .filter_map(|entry| Some(entry.ok()?.path().file_stem()?.to_str()?.to_owned()))
-        .collect();
-    for lesson in lessons {
+    for lesson in lesson_names() {
         let chapter = format!("{lesson}.md");
         assert!(
             summary.contains(&format!("]({chapter})")),
@@ -118,6 +114,67 @@ fn every_exercise_has_a_solution_page_in_the_summary() {
     }
 }
 
+/// Each exercise's three hints open one at a time, in the chapter whose header names
+/// the exercise: hint 1 in a folded `<details>`, hint 2 in a `<details>` inside it, hint 3
+/// inside that. A hint left out, or one that opens beside another instead of inside it,
+/// would hand the learner more than they asked for.
+#[test]
+fn every_exercise_has_its_three_hints_nested_in_its_chapter() {
+    let exercises = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/src");
+    let ids: BTreeSet<String> = fs::read_dir(exercises)
+        .expect("lessons/exercises/src exists")
+        .filter_map(|entry| Some(entry.ok()?.path().file_stem()?.to_str()?.to_owned()))
+        .filter(|id| id != "lib")
+        .collect();
+    assert!(!ids.is_empty(), "no exercises found");
+    let pages = pages();
+    for id in ids {
+        let folder = format!("exercises/hints/{id}/");
+        let showing: Vec<_> = pages
+            .iter()
+            .filter(|(_, text)| text.contains(&folder))
+            .collect();
+        let [(page, text)] = showing[..] else {
+            panic!(
+                "exercise {id}'s hints should be included by exactly one page, its chapter; \
+                 {} pages include lessons/{folder}",
+                showing.len()
+            );
+        };
+        let page = page.strip_prefix(book_src()).unwrap_or(page).display();
+        assert!(
+            text.contains(&format!("**exercise:** `{id}`")),
+            "{page} includes {id}'s hints, but its header does not name the exercise"
+        );
+        let hint_at = |level: usize| {
+            let include = format!("{folder}{level}.md}}}}");
+            text.find(&include).unwrap_or_else(|| {
+                panic!("{page} does not include hint {level} of {id} (lessons/{folder}{level}.md)")
+            })
+        };
+        let levels = [hint_at(1), hint_at(2), hint_at(3)];
+        let before = &text[..levels[0]];
+        assert!(
+            before.rfind("<details>") > before.rfind("</details>"),
+            "{page}: hint 1 of {id} should be inside a <details>, folded away until opened"
+        );
+        for (level, pair) in levels.windows(2).enumerate() {
+            // `get` is `None` when the hints come out of order.
+            let nested = text.get(pair[0]..pair[1]).is_some_and(|between| {
+                between.matches("<details>").count() == 1 && !between.contains("</details>")
+            });
+            assert!(
+                nested,
+                "{page}: hint {} of {id} should open inside hint {}: after hint {}'s include, \
+                 one <details> and no </details> before the next include",
+                level + 2,
+                level + 1,
+                level + 1
+            );
+        }
+    }
+}
+
 #[test]
 fn every_page_in_the_summary_exists() {
     let summary = fs::read_to_string(book_src().join("SUMMARY.md")).expect("SUMMARY.md exists");
@@ -128,4 +185,71 @@ fn every_page_in_the_summary_exists() {
             "SUMMARY.md links to {target}, which is missing"
         );
     }
+}
+
+/// The lesson binaries, by name: `00_test_server`, `01_naive_fanout`, …
+fn lesson_names() -> BTreeSet<String> {
+    let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
+    fs::read_dir(bins)
+        .expect("lessons/src/bin exists")
+        .filter_map(|entry| Some(entry.ok()?.path().file_stem()?.to_str()?.to_owned()))
+        .collect()
+}
+
+/// Each chapter shows its lesson's recorded run (`scripts/outputs` writes it, and the
+/// `binaries` test checks it still matches); no recording outlives its lesson.
+#[test]
+fn every_chapter_shows_its_lessons_recorded_output() {
+    let lessons = lesson_names();
+    for lesson in &lessons {
+        let include = format!("{{{{#include outputs/{lesson}.txt}}}}");
+        let chapter = fs::read_to_string(book_src().join(format!("{lesson}.md")))
+            .unwrap_or_else(|_| panic!("book/src/{lesson}.md is missing"));
+        assert!(
+            chapter.contains(&include),
+            "book/src/{lesson}.md does not show the lesson's output: add {include} under \"Run it\""
+        );
+    }
+    let recorded = fs::read_dir(book_src().join("outputs")).expect("book/src/outputs exists");
+    for entry in recorded {
+        let path = entry.expect("a readable directory entry").path();
+        let name = path.file_stem().unwrap_or_default().to_string_lossy();
+        // `grade.txt` is `cargo grade`'s output, shown by the overview; .ci/run checks it.
+        assert!(
+            lessons.contains(name.as_ref()) || name == "grade",
+            "{} belongs to no lesson: delete it",
+            path.display()
+        );
+    }
+}
+
+/// The overview's table is what instructors plan with: each lesson has its row, and the
+/// minutes there are the minutes its chapter states.
+#[test]
+fn the_overview_lists_every_lesson_with_its_chapters_minutes() {
+    let overview = fs::read_to_string(book_src().join("overview.md")).expect("overview.md exists");
+    let mut total = 0;
+    for lesson in lesson_names() {
+        let chapter = fs::read_to_string(book_src().join(format!("{lesson}.md")))
+            .unwrap_or_else(|_| panic!("book/src/{lesson}.md is missing"));
+        let minutes: u32 = chapter
+            .split("**minutes:** ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or_else(|| panic!("book/src/{lesson}.md has no `**minutes:** N` line"));
+        total += minutes;
+        let row = overview
+            .lines()
+            .find(|line| line.contains(&format!("]({lesson}.md)")))
+            .unwrap_or_else(|| panic!("overview.md has no row linking to {lesson}.md"));
+        assert!(
+            row.contains(&format!("| {minutes} |")),
+            "overview.md's row for {lesson} should say {minutes} minutes, as its chapter does:\n{row}"
+        );
+    }
+    assert!(
+        overview.contains(&format!("{total} minutes of chapters")),
+        "overview.md should give the total, {total} minutes of chapters"
+    );
 }
