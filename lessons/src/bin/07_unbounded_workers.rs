@@ -18,12 +18,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use lessons::kit::{
     Flags, InFlight, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, ms,
-    run_lesson,
+    run_lesson, wait_until,
 };
 use lessons::scenarios::next_request;
 use lessons::scenarios::workers::{
     BURST, QUEUE_CAPACITY, WORKERS, burst_then_give_up, client_patience, hung_upstream, job_db,
-    job_time, occupy_workers, wait_until,
+    job_time, occupy_workers,
 };
 use tokio::sync::{Mutex, mpsc};
 

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
-use std::time::Duration;
 
 use anyhow::Result;
 use axum::Router;
@@ -18,7 +17,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use lessons::kit::{
     Flags, Latency, Narrator, Report, Serve, SlowBackend, TaskGauge, TaskRegistry, TestServer,
-    burst, ms, run_lesson,
+    burst, ms, run_lesson, wait_until,
 };
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::family::Family;
@@ -140,32 +139,6 @@ fn start(flags: &Flags) -> (Router, App) {
     (router, app)
 }
 
-/// Waits, at most `limit`, until no task named `name` is alive.
-async fn until_none_alive(tasks: &TaskRegistry, name: &str, limit: Duration) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while tasks
-        .snapshot()
-        .groups
-        .iter()
-        .any(|group| group.name == name)
-        && tokio::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(ms(5)).await;
-    }
-}
-
-/// Waits, at most `limit`, until every task alive above `gauge`'s baseline is one the
-/// registry lists: connection tasks, the server's and the client's, end a moment
-/// after their connection closes.
-async fn until_only_listed_alive(gauge: &TaskGauge, tasks: &TaskRegistry, limit: Duration) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while gauge.above_baseline() > tasks.snapshot().total()
-        && tokio::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(ms(5)).await;
-    }
-}
-
 // ANCHOR: drive
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let (router, app) = start(flags);
@@ -185,7 +158,14 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     }
     server.connections_closed(ms(2000)).await;
     // Every report ends once its query has: after that, what is left is left for good.
-    until_none_alive(&app.tasks, "render-report", ms(2000)).await;
+    let reports_running = || {
+        let listing = app.tasks.snapshot();
+        listing
+            .groups
+            .iter()
+            .any(|group| group.name == "render-report")
+    };
+    wait_until(ms(2000), || !reports_running()).await;
 
     narrator.scenario("after: the listing, and what grew");
     let (_, listing) = server.get("/debug/tasks").await?;
@@ -205,7 +185,11 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     // The listing's connection, here and in the client, ends first, so the count
     // below is the server's own tasks, the leak and this scrape's connection.
     server.connections_closed(ms(2000)).await;
-    until_only_listed_alive(&gauge, &app.tasks, ms(2000)).await;
+    // Connection tasks, the server's and the client's, end a moment after the socket.
+    wait_until(ms(2000), || {
+        gauge.above_baseline() <= app.tasks.snapshot().total()
+    })
+    .await;
     let (_, exported) = server.get("/metrics").await?;
     let alive_line = exported
         .lines()

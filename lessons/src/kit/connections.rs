@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::wait_until;
 use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::Instant;
 
 /// How many of a server's connections are open now. Cheap to clone.
 #[derive(Clone, Default)]
@@ -31,10 +31,7 @@ impl OpenConnections {
 
     /// Waits up to `within` for every connection to close; returns how many are open.
     pub async fn all_closed(&self, within: Duration) -> usize {
-        let deadline = Instant::now() + within;
-        while self.now() > 0 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        wait_until(within, || self.now() == 0).await;
         self.now()
     }
 }

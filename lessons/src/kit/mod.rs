@@ -16,6 +16,7 @@ mod registry;
 mod report;
 mod server;
 mod tasks;
+mod wait;
 
 pub use aftermath::{Aftermath, watch_request};
 pub use backend::{CallStats, Latency, SlowBackend};
@@ -31,6 +32,7 @@ pub use registry::{TaskGroup, TaskRegistry, TaskSnapshot};
 pub use report::Report;
 pub use server::TestServer;
 pub use tasks::TaskGauge;
+pub use wait::wait_until;
 
 /// Milliseconds as a [`std::time::Duration`]: lessons speak in milliseconds.
 pub const fn ms(millis: u64) -> std::time::Duration {

@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
+use super::wait_until;
 use tokio::runtime::Handle;
-use tokio::time::Instant;
 
 /// Live tasks of the current runtime, measured against a baseline.
 ///
@@ -59,14 +59,8 @@ impl TaskGauge {
     /// Waits up to `within` for the count to fall back to the baseline, and returns
     /// the number of tasks still above it: 0 when everything ended, the leak otherwise.
     pub async fn settle(&self, within: Duration) -> usize {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = self.above_baseline();
-            if left == 0 || Instant::now() >= deadline {
-                return left;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        wait_until(within, || self.above_baseline() == 0).await;
+        self.above_baseline()
     }
 }
 

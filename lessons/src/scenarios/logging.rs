@@ -14,9 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::time::Instant;
 
-use crate::kit::{Flags, Latency, Narrator, SlowBackend};
+use crate::kit::{Flags, Latency, Narrator, SlowBackend, wait_until};
 
 /// Bursts of requests, small then large: what grows with the request count is a leak.
 pub const BURSTS: [usize; 2] = [100, 400];
@@ -83,23 +82,16 @@ impl Sink {
     /// Waits up to `within` until the logger is inside a write that has not finished
     /// (with the sink stalled: stuck on its first line); false if it never got there.
     pub async fn busy_writing(&self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        while self.taken.load(Ordering::SeqCst) == self.written() {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        true
+        wait_until(within, || {
+            self.taken.load(Ordering::SeqCst) != self.written()
+        })
+        .await
     }
 
     /// Waits up to `within` until `lines` lines in all have been written, and returns
     /// how many have.
     pub async fn caught_up(&self, lines: usize, within: Duration) -> usize {
-        let deadline = Instant::now() + within;
-        while self.written() < lines && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        wait_until(within, || self.written() >= lines).await;
         self.written()
     }
 }

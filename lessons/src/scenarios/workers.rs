@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::kit::{Burst, Flags, Latency, Narrator, SlowBackend, TestServer, burst};
+use crate::kit::{Burst, Flags, Latency, Narrator, SlowBackend, TestServer, burst, wait_until};
 
 /// Workers in the pool.
 pub const WORKERS: usize = 2;
@@ -105,18 +105,6 @@ pub async fn burst_then_give_up(
     all.slowest = all.latencies.last().copied().unwrap_or_default();
     all.took = started.elapsed();
     all
-}
-
-/// Waits, up to `within`, until `condition` holds; returns whether it did.
-pub async fn wait_until(within: Duration, condition: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while !condition() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    true
 }
 
 /// An upstream that accepts every connection and never sends a byte back: a peer
