@@ -57,19 +57,7 @@ where
     ) -> impl Future<Output = V> + Send + 'static {
         let flights = self.flights.clone();
         async move {
-            let role = {
-                let mut map = lock(&flights);
-                match map.get(&key) {
-                    Some(sender) => Role::Waiter(sender.subscribe()),
-                    None => {
-                        // One value is ever sent, so a capacity of one never lags.
-                        let (sender, _) = broadcast::channel(1);
-                        map.insert(key.clone(), sender.clone());
-                        Role::Leader(sender)
-                    }
-                }
-            };
-            match role {
+            match find_or_start(&flights, &key) {
                 Role::Leader(sender) => {
                     let value = work.await;
                     // Out of the map before the send: a caller arriving from now on
@@ -89,6 +77,26 @@ where
     // ANCHOR_END: naive
 }
 
+// ANCHOR: find_or_start
+/// Subscribes to the flight for `key`, or, if there is none, enters a new one in the
+/// map and makes the caller its leader.
+fn find_or_start<K: Hash + Eq + Clone, V: Clone>(
+    flights: &Mutex<HashMap<K, broadcast::Sender<V>>>,
+    key: &K,
+) -> Role<V> {
+    let mut map = lock(flights);
+    match map.get(key) {
+        Some(sender) => Role::Waiter(sender.subscribe()),
+        None => {
+            // One value is ever sent, so a capacity of one never lags.
+            let (sender, _) = broadcast::channel(1);
+            map.insert(key.clone(), sender.clone());
+            Role::Leader(sender)
+        }
+    }
+}
+// ANCHOR_END: find_or_start
+
 impl<K, V> NaiveBroadcast<K, V>
 where
     K: Hash + Eq + Clone + Send + 'static,
@@ -104,26 +112,21 @@ where
     ) -> impl Future<Output = V> + Send + 'static {
         let flights = self.flights.clone();
         async move {
-            let (mut receiver, new_flight) = {
-                let mut map = lock(&flights);
-                match map.get(&key) {
-                    Some(sender) => (sender.subscribe(), None),
-                    None => {
-                        let (sender, receiver) = broadcast::channel(1);
-                        map.insert(key.clone(), sender.clone());
-                        (receiver, Some(sender))
-                    }
+            let mut receiver = match find_or_start(&flights, &key) {
+                Role::Waiter(receiver) => receiver,
+                Role::Leader(sender) => {
+                    // Subscribed before the task starts, so the value cannot go first.
+                    let receiver = sender.subscribe();
+                    let flights = flights.clone();
+                    tokio::spawn(async move {
+                        let value = work.await;
+                        lock(&flights).remove(&key);
+                        // An error only means every caller has left.
+                        let _ = sender.send(value);
+                    });
+                    receiver
                 }
             };
-            if let Some(sender) = new_flight {
-                let flights = flights.clone();
-                tokio::spawn(async move {
-                    let value = work.await;
-                    lock(&flights).remove(&key);
-                    // An error only means every caller has left.
-                    let _ = sender.send(value);
-                });
-            }
             receiver
                 .recv()
                 .await
