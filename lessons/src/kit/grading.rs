@@ -1,4 +1,5 @@
-//! What the exercise graders run on: paused time, and bounds that keep them from hanging.
+//! What the exercise graders run on: paused time, a busy multi-thread runtime, and
+//! bounds that keep them from hanging.
 //!
 //! A grader must never hang: a learner's half-finished code has to fail within
 //! seconds, with a message that says what probably went wrong. There are two ways to
@@ -8,8 +9,15 @@
 //!   tokio time the runtime goes idle, its clock jumps to the bound of [`within`], and
 //!   the test fails at once, deterministically;
 //! * blocking the thread (a loop with no `.await`, `block_on`, `std::thread::sleep`):
-//!   the runtime never gets control back, so no tokio timer can fire. [`paused`] runs
-//!   the test on a thread of its own and fails it after a bound in real time.
+//!   the runtime never gets control back, so no tokio timer can fire. [`paused`] and
+//!   [`threaded`] run the test on a thread of their own and fail it after a bound in
+//!   real time.
+//!
+//! Paused time runs on one thread, so it can never show a race between threads: a
+//! check and an insert that are not atomic together, a wake-up lost between looking
+//! at a result and registering for it. Where concurrency is the subject, a grader
+//! also runs [`threaded`]: the multi-thread runtime with more worker threads than the
+//! machine has cores, on the real clock, many rounds within a time budget.
 
 use std::future::Future;
 use std::time::Duration;
@@ -37,18 +45,61 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = ()>,
 {
+    on_a_watched_thread("should make it take milliseconds", move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("a current-thread runtime always builds")
+            .block_on(test());
+    });
+}
+
+/// Worker threads for [`threaded`]: more than the cores of any machine that grades,
+/// so that the scheduler moves tasks between threads and interleaves them mid-way.
+pub const THREADS: usize = 8;
+
+/// Runs a grader test on a multi-thread runtime with [`THREADS`] worker threads and
+/// the real clock, on a thread of its own; fails the test if it has not finished within
+/// [`WALL_CLOCK_LIMIT`] of real time.
+///
+/// For the races that paused time cannot show: run many rounds on a hot key within a
+/// budget (a second or two of real time), and check every round.
+///
+/// ```
+/// use lessons::kit::grading::threaded;
+///
+/// threaded(|| async {
+///     let tasks: Vec<_> = (0..16).map(|n| tokio::spawn(async move { n * 2 })).collect();
+///     for task in tasks {
+///         task.await.expect("no panic");
+///     }
+/// });
+/// ```
+pub fn threaded<F, Fut>(test: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    on_a_watched_thread("should take a few seconds at most", move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(THREADS)
+            .enable_all()
+            .build()
+            .expect("a multi-thread runtime builds")
+            .block_on(test());
+    });
+}
+
+/// Runs `test` on a thread named after the current test, and fails the current test if
+/// it has not finished within [`WALL_CLOCK_LIMIT`]; `expected` says how long it should
+/// have taken, for the message.
+fn on_a_watched_thread(expected: &str, test: impl FnOnce() + Send + 'static) {
     let name = std::thread::current().name().unwrap_or("grader").to_owned();
     let runner = std::thread::Builder::new()
         // The test's own name, so that a panic message names the test.
         .name(name.clone())
-        .spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .start_paused(true)
-                .build()
-                .expect("a current-thread runtime always builds")
-                .block_on(test());
-        })
+        .spawn(test)
         .expect("the system can start a thread");
 
     let started = std::time::Instant::now();
@@ -57,10 +108,11 @@ where
             // The runner thread is left behind; the test process ends without it.
             panic!(
                 "\n{name} was still running after {} s of real time, on a clock that \
-                 should make it take milliseconds.\nhint: something blocks the thread \
+                 {expected}.\nhint: something blocks the thread \
                  instead of awaiting: a loop that never reaches an `.await` (after a \
                  cancellation, say), `futures::executor::block_on`, or \
-                 `std::thread::sleep`.\n",
+                 `std::thread::sleep`; or a task that never stops and keeps the \
+                 runtime busy.\n",
                 WALL_CLOCK_LIMIT.as_secs()
             );
         }
