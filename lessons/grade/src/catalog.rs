@@ -65,50 +65,85 @@ pub const EXERCISES: &[Exercise] = &[
         "ex01_fan_out",
         "01_naive_fanout",
         "ask for everything at once",
-        mistakes: ["ex01_sequential", "ex01_completion_order"]
+        mistakes: [
+            "ex01_completion_order",
+            "ex01_four_at_a_time",
+            "ex01_placed_by_key",
+            "ex01_sequential",
+            "ex01_spawned_handles_in_order",
+        ]
     ),
     exercise!(
         "ex02_deadline",
         "02_timeout_leak",
         "a deadline that stops the work",
-        mistakes: ["ex02_spawned_then_timed_out", "ex02_timeout_per_call"]
+        mistakes: [
+            "ex02_aborts_on_its_own_timeout",
+            "ex02_checks_the_clock_afterwards",
+            "ex02_spawned_then_timed_out",
+            "ex02_timeout_per_call",
+        ]
     ),
     exercise!(
         "ex03_cancel_spawned",
         "03_timeout_fixed",
         "a spawned task that belongs to its caller",
-        mistakes: ["ex03_plain_spawn", "ex03_no_spawn"]
+        mistakes: [
+            "ex03_abort_after_the_await",
+            "ex03_no_spawn",
+            "ex03_panic_resumed",
+            "ex03_plain_spawn",
+        ]
     ),
     exercise!(
         "ex04_pollers",
         "04_cancellation",
         "pollers in a cancellation tree",
         mistakes: [
-            "ex04_shared_token",
             "ex04_checks_between_calls",
-            "ex04_untracked",
-            "ex04_unrelated_tokens",
+            "ex04_shared_token",
+            "ex04_spins_after_cancel",
             "ex04_tokens_out_of_order",
-            "ex04_spins_after_cancel"
+            "ex04_unrelated_tokens",
+            "ex04_untracked",
         ]
     ),
     exercise!(
         "ex05_safe_logger",
         "06_logger_fixed",
         "a logger that never blocks a request",
-        mistakes: ["ex05_unbounded", "ex05_no_flush"]
+        mistakes: [
+            "ex05_drains_without_closing",
+            "ex05_no_flush",
+            "ex05_outlives_its_logger",
+            "ex05_racy_drop_count",
+            "ex05_unbounded",
+            "ex05_writes_concurrently",
+        ]
     ),
     exercise!(
         "ex06_bounded_pool",
         "08_workers_fixed",
         "a pool that sheds load and stops when told",
-        mistakes: ["ex06_never_stops", "ex06_connect_timeout_only"]
+        mistakes: [
+            "ex06_connect_timeout_only",
+            "ex06_lock_held_while_working",
+            "ex06_never_stops",
+            "ex06_panics_after_shutdown",
+            "ex06_read_timeout_only",
+            "ex06_spins_when_dropped",
+        ]
     ),
     exercise!(
         "ex07_planted_leak",
         "12_leak_hunt",
         "find the leak and fix it",
-        mistakes: ["ex07_no_heartbeat", "ex07_aborted_only_on_answer"]
+        mistakes: [
+            "ex07_aborted_only_on_answer",
+            "ex07_audit_cancelled_with_the_request",
+            "ex07_no_heartbeat",
+            "ex07_stops_a_period_late",
+        ]
     ),
     exercise!(
         "ex08_singleflight",
@@ -116,9 +151,9 @@ pub const EXERCISES: &[Exercise] = &[
         "build the singleflight group",
         mistakes: [
             "ex08_leader_runs_the_work",
-            "ex08_stale_flight_removes_the_new_one",
+            "ex08_panic_not_caught",
             "ex08_reruns_after_a_panic",
-            "ex08_panic_not_caught"
+            "ex08_stale_flight_removes_the_new_one",
         ]
     ),
     exercise!(
@@ -126,10 +161,10 @@ pub const EXERCISES: &[Exercise] = &[
         "10_singleflight_middleware",
         "what may be coalesced, and how",
         mistakes: [
-            "ex09_no_query",
             "ex09_authorization_only",
             "ex09_every_header",
-            "ex09_replays_set_cookie"
+            "ex09_no_query",
+            "ex09_replays_set_cookie",
         ]
     ),
 ];

@@ -8,13 +8,24 @@
 //! course order, stops at the first that fails and says why, with that exercise's first
 //! hint (and the flag that shows the next).
 //!
+//! The runner must keep working when the learner updates their toolchain, so it reads
+//! no report meant for people to decide what happened. It builds a grader through
+//! cargo's JSON messages, lists its tests with `--list --format terse`, runs each alone
+//! with `--exact` and takes its exit status as the verdict: interfaces that cargo and
+//! libtest keep stable because tools such as IDEs and cargo-nextest depend on them.
+//! Text is read only for the message shown with a failure, from the panic hook's
+//! `panicked at` line, and a failure whose message cannot be found is still a failure.
+//!
 //! * [`catalog`]: the exercises, in order: the single list everything else follows.
-//! * [`grader`]: runs one exercise's grader as a child `cargo test`.
+//! * [`executable`]: builds a grader with cargo and finds its test executable, or
+//!   rustc's errors, in cargo's JSON messages.
+//! * [`grader`]: lists a grader's tests and runs each alone, bounded in time.
 //! * [`hints`]: the three hints of each exercise, which one to show, and how.
-//! * [`outcome`]: reads what the grader printed: passed, not started, failed, or did
-//!   not compile.
+//! * [`outcome`]: what the runs came to: passed, not started, failed, did not compile
+//!   or could not run, and the message to show.
 
 pub mod catalog;
+pub mod executable;
 pub mod grader;
 pub mod hints;
 pub mod outcome;
@@ -24,7 +35,7 @@ pub use outcome::Outcome;
 
 use std::path::{Path, PathBuf};
 
-/// The workspace root, where the graders are run from.
+/// The workspace root, where cargo is run from to build the graders.
 ///
 /// This package lives at `lessons/grade`, two levels below the root. The path is fixed
 /// when the runner is compiled, which is fine: it is only ever run through cargo, from

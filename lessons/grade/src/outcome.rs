@@ -1,13 +1,18 @@
-//! Reads a grader's output: did it pass, and if not, what should the learner read?
+//! What one run of a grader came to, and what the learner should read of it.
 //!
-//! `cargo test` prints a lot when it fails: warnings, libtest's progress, every failing
-//! test's captured output with a backtrace. The learner needs three things from it: the
-//! failing tests' names, the first panic message (a grader's assertion explains what
-//! went wrong), and, when the code did not build, rustc's first error.
+//! The runner ([`grader`](crate::grader)) builds a grader and runs each of its tests in
+//! a process of its own; this module turns what it saw into one [`Outcome`]. Whether a
+//! test passed is its process's exit status, never a line of libtest's report: that
+//! report is for people, and its format has changed between toolchains. Text is read
+//! for one thing only, the message to show, from the line the panic hook prints
+//! (`thread 'NAME' panicked at FILE:LINE:COL:`, then the message); a test whose panic
+//! cannot be found still fails, and shows the end of its output instead.
 
-/// How many lines of cargo's own errors to show: enough for rustc's first error with
-/// its source excerpt, not so many that the hint scrolls away.
-const SHOWN_LINES: usize = 20;
+use std::time::Duration;
+
+/// How many lines of an error to show: enough for rustc's first error with its source
+/// excerpt, not so many that the hint scrolls away.
+pub const SHOWN_LINES: usize = 20;
 
 /// What one run of a grader came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,101 +22,131 @@ pub enum Outcome {
     /// Tests failed, and every panic was a stub's `todo!()`: the learner has not begun.
     NotStarted { tests: Vec<String> },
     /// Tests failed; `message` is the first panic message that is not a `todo!()`, or
-    /// the end of the output when no test panicked (a crash, say).
+    /// the end of a test's output when it failed without a panic (a crash, say).
     Failed { tests: Vec<String>, message: String },
-    /// rustc rejected the code; `errors` is its output from the first error on.
+    /// rustc rejected the code; `errors` is its output from its first error on, at
+    /// most [`SHOWN_LINES`] lines.
     DoesNotCompile { errors: Vec<String> },
-    /// Cargo stopped for some other reason (no such test target, say): its last words.
+    /// Cargo or the test executable stopped for some other reason (no such test
+    /// target, say): its last words.
     CouldNotRun { lines: Vec<String> },
 }
 
+/// One test of a grader, run alone, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRun {
+    /// Its full name, as the test executable lists it (`grader::leaves_no_call_running`).
+    pub name: String,
+    pub ending: Ending,
+}
+
+/// How a test's process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// It exited with success.
+    Passed,
+    /// It exited with failure; `status` describes how (`exit status: 101`, or a signal).
+    Failed {
+        status: String,
+        stdout: String,
+        stderr: String,
+    },
+    /// It was still running after `after`, and was killed.
+    Stopped { after: Duration },
+}
+
 impl Outcome {
-    /// Reads the output of `cargo test --quiet --test ID`, with `success` its exit status.
-    ///
-    /// libtest writes to stdout, cargo and rustc to stderr.
-    pub fn parse(success: bool, stdout: &str, stderr: &str) -> Outcome {
-        if success {
+    /// The outcome of a grader whose tests all ran, one [`TestRun`] each.
+    pub fn from_runs(runs: &[TestRun]) -> Outcome {
+        let mut failed: Vec<&TestRun> = runs
+            .iter()
+            .filter(|run| run.ending != Ending::Passed)
+            .collect();
+        if failed.is_empty() {
             return Outcome::Passed;
         }
-        if !tests_ran(stdout) {
-            let errors = from_first_error(stderr);
-            return if is_compile_error(stderr) {
-                Outcome::DoesNotCompile { errors }
-            } else if errors.is_empty() {
-                Outcome::CouldNotRun {
-                    lines: last_lines(stderr),
-                }
-            } else {
-                Outcome::CouldNotRun { lines: errors }
-            };
-        }
-
-        let tests = failed_tests(stdout);
-        let panics = panic_messages(stdout);
+        // By name, so that the list and the message chosen do not depend on the order
+        // the tests happened to finish in.
+        failed.sort_by(|one, other| one.name.cmp(&other.name));
+        let tests = failed.iter().map(|run| run.name.clone()).collect();
+        let messages: Vec<String> = failed
+            .iter()
+            .flat_map(|run| messages_of(&run.ending))
+            .collect();
         // A learner who has written half of an exercise still hits a `todo!()` in the
         // other half; a real assertion tells them more, so it wins.
-        match panics.iter().find(|message| !is_todo(message)) {
-            Some(message) => Outcome::Failed {
-                tests,
-                message: message.clone(),
-            },
-            None if !panics.is_empty() => Outcome::NotStarted { tests },
-            None => {
-                let both = format!("{stdout}\n{stderr}");
-                Outcome::Failed {
-                    tests,
-                    message: last_lines(&both).join("\n"),
-                }
+        match messages.into_iter().find(|message| !is_todo(message)) {
+            Some(message) => Outcome::Failed { tests, message },
+            None => Outcome::NotStarted { tests },
+        }
+    }
+
+    /// The outcome of a build that failed: rustc's errors (and the note after them),
+    /// as cargo's JSON messages carry them rendered (`message.rendered`), or, when
+    /// rustc reported none, the end of cargo's own stderr.
+    pub fn from_failed_build(rendered_errors: &[String], cargo_stderr: &str) -> Outcome {
+        if rendered_errors.is_empty() {
+            return Outcome::CouldNotRun {
+                lines: cargo_last_words(cargo_stderr),
+            };
+        }
+        // Laid out as rustc prints them in a terminal: a blank line between two errors.
+        let rendered: Vec<&str> = rendered_errors
+            .iter()
+            .map(|error| error.trim_end())
+            .collect();
+        let errors = rendered
+            .join("\n\n")
+            .lines()
+            .take(SHOWN_LINES)
+            .map(str::to_owned)
+            .collect();
+        Outcome::DoesNotCompile { errors }
+    }
+}
+
+/// What a failed test has to say: its panic messages, in the order they were printed,
+/// or, if none can be found, the end of its output and how its process ended.
+fn messages_of(ending: &Ending) -> Vec<String> {
+    match ending {
+        Ending::Passed => Vec::new(),
+        Ending::Stopped { after } => vec![format!(
+            "stopped after {}: the test was still running, so the runner ended it.\n\
+             A test that never ends usually has a thread blocked for good: a loop \
+             with no .await,\na lock or a channel waited on in blocking code, or a \
+             task that waits on itself.",
+            duration_in_words(*after)
+        )],
+        Ending::Failed {
+            status,
+            stdout,
+            stderr,
+        } => {
+            let panics = panic_messages(stderr);
+            if !panics.is_empty() {
+                return panics;
             }
+            let both = format!("{stdout}\n{stderr}\nthe test's process ended with {status}");
+            vec![last_lines(&both).join("\n")]
         }
     }
 }
 
-/// Whether the test binary started: libtest's first line is "running N tests".
-fn tests_ran(stdout: &str) -> bool {
-    stdout
-        .lines()
-        .any(|line| line.starts_with("running ") && line.contains(" test"))
+/// `60 s`, or `300 ms` for a bound under a second or not a whole number of seconds.
+fn duration_in_words(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} ms", duration.as_millis())
+    }
 }
 
-/// Whether rustc reported an error: `error[E0308]: ...`, or cargo's summary of one.
-///
-/// Not every `error:` line is a compile error: cargo also ends a failed test run with
-/// "error: test failed", and reports a missing target with "error: no test target".
-pub fn is_compile_error(stderr: &str) -> bool {
-    stderr
-        .lines()
-        .any(|line| line.starts_with("error[") || line.starts_with("error: could not compile"))
-}
-
-/// Cargo's output from its first error on (warnings before it are noise here).
-pub fn from_first_error(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .skip_while(|line| !line.starts_with("error"))
-        .take(SHOWN_LINES)
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The names of the failing tests, from libtest's `---- NAME stdout ----` headers,
-/// sorted: libtest lists them in the order they finished, which changes between runs.
-pub fn failed_tests(stdout: &str) -> Vec<String> {
-    let mut names: Vec<String> = stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("---- ")?.strip_suffix(" stdout ----"))
-        .map(str::to_owned)
-        .collect();
-    names.sort();
-    names
-}
-
-/// Every panic message in the output, in order.
+/// Every panic message in a test's stderr, in order.
 ///
 /// A panic prints `thread 'NAME' panicked at FILE:LINE:COL:` and then its message,
 /// which may span lines (an `assert_eq!` shows both sides; the course's bounded waits
 /// start and end theirs with a blank line). The message ends where the panic hook's
-/// note or backtrace begins, or where libtest starts its next section.
+/// note or backtrace begins, or at the next panic.
 pub fn panic_messages(output: &str) -> Vec<String> {
     let mut messages = Vec::new();
     let mut lines = output.lines().peekable();
@@ -132,8 +167,6 @@ pub fn panic_messages(output: &str) -> Vec<String> {
 fn ends_a_panic_message(line: &str) -> bool {
     line.starts_with("note: ")
         || line.starts_with("stack backtrace:")
-        || line.starts_with("---- ")
-        || line == "failures:"
         || line.contains(" panicked at ")
 }
 
@@ -142,8 +175,25 @@ pub fn is_todo(message: &str) -> bool {
     message.starts_with("not yet implemented")
 }
 
+/// What to show of cargo's stderr when it stopped without a compile error: from its
+/// first error on (warnings before it are noise here), or its last lines if it wrote
+/// no error line. For display only: the JSON messages decide what happened.
+fn cargo_last_words(stderr: &str) -> Vec<String> {
+    let from_first_error: Vec<String> = stderr
+        .lines()
+        .skip_while(|line| !line.starts_with("error"))
+        .take(SHOWN_LINES)
+        .map(str::to_owned)
+        .collect();
+    if from_first_error.is_empty() {
+        last_lines(stderr)
+    } else {
+        from_first_error
+    }
+}
+
 /// The last lines of some output, for when there is no better part to show.
-fn last_lines(output: &str) -> Vec<String> {
+pub fn last_lines(output: &str) -> Vec<String> {
     let lines: Vec<&str> = output
         .lines()
         .filter(|line| !line.trim().is_empty())
@@ -159,144 +209,100 @@ fn last_lines(output: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// A stub that still calls `todo!()`, as the grader sees it (Rust 1.95, with
+    /// A stub's `todo!()`, as a test run alone prints it on stderr (Rust 1.95, with
     /// `RUST_BACKTRACE=1`, abridged).
-    const TODO_STDOUT: &str = "
-running 2 tests
-fans_out_to_every_backend --- FAILED
-answers_within_the_slowest_call --- FAILED
-
-failures:
-
----- answers_within_the_slowest_call stdout ----
-
-thread 'answers_within_the_slowest_call' (7741) panicked at lessons/exercises/src/ex01_fan_out.rs:21:5:
+    const TODO_STDERR: &str = "
+thread 'grader::answers_within_the_slowest_call' (7741) panicked at lessons/exercises/src/ex01_fan_out.rs:21:5:
 not yet implemented: fan out to every backend at once
 stack backtrace:
    0: __rustc::rust_begin_unwind
              at /rustc/library/std/src/panicking.rs:689:5
 note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.
-
----- fans_out_to_every_backend stdout ----
-
-thread 'fans_out_to_every_backend' (7740) panicked at lessons/exercises/src/ex01_fan_out.rs:21:5:
-not yet implemented
-note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
-
-
-failures:
-    answers_within_the_slowest_call
-    fans_out_to_every_backend
-
-test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
-
 ";
 
-    const TEST_FAILED_STDERR: &str = "error: test failed, to rerun pass `--test ex01_fan_out`\n";
-
-    /// A solution under way: one assertion fails, one test still reaches a `todo!()`,
-    /// one bounded wait times out (its message starts and ends with a blank line).
-    const FAILED_STDOUT: &str = "
-running 3 tests
-a_todo --- FAILED
-answers_within_the_slowest_call --- FAILED
-fans_out_to_every_backend --- FAILED
-
-failures:
-
----- a_todo stdout ----
-
-thread 'a_todo' (9001) panicked at lessons/exercises/src/ex01_fan_out.rs:30:5:
-not yet implemented
-note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
-
----- answers_within_the_slowest_call stdout ----
-
-thread 'answers_within_the_slowest_call' (9002) panicked at lessons/src/kit/grading.rs:26:19:
+    /// A bounded wait that timed out: its message starts and ends with a blank line.
+    const TIMED_OUT_STDERR: &str = "
+thread 'grader::answers_within_the_slowest_call' (9002) panicked at lessons/src/kit/grading.rs:26:19:
 
 fan_out over 4 calls did not finish within 500 ms.
 hint: are the calls awaited one after another?
 
 note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+";
 
----- fans_out_to_every_backend stdout ----
-
-thread 'fans_out_to_every_backend' (9003) panicked at lessons/exercises/tests/ex01_fan_out.rs:12:5:
+    /// A failed `assert_eq!`, and then a second panic, on another thread.
+    const ASSERTION_STDERR: &str = "
+thread 'grader::fans_out_to_every_backend' (9003) panicked at lessons/exercises/tests/ex01_fan_out.rs:12:5:
 assertion `left == right` failed: every backend is called once
   left: 3
  right: 4
-
-
-failures:
-    a_todo
-    answers_within_the_slowest_call
-    fans_out_to_every_backend
-
-test result: FAILED. 0 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.50s
-
+thread 'tokio-runtime-worker' (9004) panicked at lessons/exercises/src/ex01_fan_out.rs:30:5:
+not yet implemented
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
 ";
 
-    /// rustc rejecting the learner's code, after a warning.
-    const COMPILE_ERROR_STDERR: &str = "warning: unused variable: `deadline`
- --> lessons/exercises/src/ex02_deadline.rs:9:9
-  |
-9 |     let deadline = 5;
-  |         ^^^^^^^^ help: if this is intentional, prefix it with an underscore: `_deadline`
+    /// libtest's report on stdout: shown only when a test failed without a panic.
+    const LIBTEST_STDOUT: &str = "\nrunning 1 test\ntest grader::a_test ... FAILED\n";
 
-error[E0308]: mismatched types
- --> lessons/exercises/src/ex02_deadline.rs:12:5
-  |
-11 | pub async fn fetch() -> u32 {
-  |                         --- expected `u32` because of return type
-12 |     \"x\"
-  |     ^^^ expected `u32`, found `&str`
+    fn failed(name: &str, stderr: &str) -> TestRun {
+        TestRun {
+            name: name.to_owned(),
+            ending: Ending::Failed {
+                status: "exit status: 101".to_owned(),
+                stdout: LIBTEST_STDOUT.to_owned(),
+                stderr: stderr.to_owned(),
+            },
+        }
+    }
 
-For more information about this error, try `rustc --explain E0308`.
-error: could not compile `exercises` (lib) due to 1 previous error; 1 warning emitted
-";
+    fn passed(name: &str) -> TestRun {
+        TestRun {
+            name: name.to_owned(),
+            ending: Ending::Passed,
+        }
+    }
 
     #[test]
-    fn a_passing_grader_passed() {
+    fn a_grader_whose_tests_all_passed_passed() {
+        assert_eq!(Outcome::from_runs(&[]), Outcome::Passed);
         assert_eq!(
-            Outcome::parse(true, "running 2 tests\n..\n", ""),
+            Outcome::from_runs(&[passed("grader::one"), passed("grader::two")]),
             Outcome::Passed
         );
     }
 
     #[test]
-    fn finds_the_failing_tests() {
-        assert_eq!(
-            failed_tests(TODO_STDOUT),
-            [
-                "answers_within_the_slowest_call",
-                "fans_out_to_every_backend"
-            ]
-        );
-    }
-
-    #[test]
     fn failing_tests_are_listed_by_name_not_by_finish() {
-        let stdout = "---- zeta stdout ----\n---- alpha stdout ----\n";
-        assert_eq!(failed_tests(stdout), ["alpha", "zeta"]);
+        let runs = [
+            failed("grader::zeta", TODO_STDERR),
+            passed("grader::beta"),
+            failed("grader::alpha", TODO_STDERR),
+        ];
+        assert_eq!(
+            Outcome::from_runs(&runs),
+            Outcome::NotStarted {
+                tests: vec!["grader::alpha".into(), "grader::zeta".into()]
+            }
+        );
     }
 
     #[test]
     fn extracts_panic_messages_up_to_the_note_or_backtrace() {
         assert_eq!(
-            panic_messages(TODO_STDOUT),
-            [
-                "not yet implemented: fan out to every backend at once",
-                "not yet implemented"
-            ]
+            panic_messages(TODO_STDERR),
+            ["not yet implemented: fan out to every backend at once"]
         );
         assert_eq!(
-            panic_messages(FAILED_STDOUT),
+            panic_messages(TIMED_OUT_STDERR),
+            ["fan_out over 4 calls did not finish within 500 ms.\n\
+              hint: are the calls awaited one after another?"]
+        );
+        assert_eq!(
+            panic_messages(ASSERTION_STDERR),
             [
-                "not yet implemented",
-                "fan_out over 4 calls did not finish within 500 ms.\n\
-                 hint: are the calls awaited one after another?",
                 "assertion `left == right` failed: every backend is called once\n  \
                  left: 3\n right: 4",
+                "not yet implemented",
             ]
         );
     }
@@ -309,26 +315,17 @@ error: could not compile `exercises` (lib) due to 1 previous error; 1 warning em
     }
 
     #[test]
-    fn only_todo_panics_mean_not_started() {
-        assert_eq!(
-            Outcome::parse(false, TODO_STDOUT, TEST_FAILED_STDERR),
-            Outcome::NotStarted {
-                tests: vec![
-                    "answers_within_the_slowest_call".into(),
-                    "fans_out_to_every_backend".into()
-                ]
-            }
-        );
-    }
-
-    #[test]
     fn a_real_failure_wins_over_a_todo() {
-        let Outcome::Failed { tests, message } =
-            Outcome::parse(false, FAILED_STDOUT, TEST_FAILED_STDERR)
-        else {
+        let runs = [
+            failed("grader::a_todo", TODO_STDERR),
+            failed("grader::answers_within_the_slowest_call", TIMED_OUT_STDERR),
+            failed("grader::fans_out_to_every_backend", ASSERTION_STDERR),
+        ];
+        let Outcome::Failed { tests, message } = Outcome::from_runs(&runs) else {
             panic!("expected a failure");
         };
         assert_eq!(tests.len(), 3);
+        // The first by name that is not a todo!(), whatever order they finished in.
         assert!(
             message.starts_with("fan_out over 4 calls did not finish"),
             "{message}"
@@ -336,32 +333,94 @@ error: could not compile `exercises` (lib) due to 1 previous error; 1 warning em
     }
 
     #[test]
-    fn a_failure_without_a_panic_shows_the_end_of_the_output() {
-        let stdout = "\nrunning 1 test\n";
-        let stderr = "error: test failed, to rerun pass `--test ex01_fan_out`\n\nCaused by:\n  \
-                      process didn't exit successfully (signal: 11, SIGSEGV: invalid memory reference)\n";
-        let Outcome::Failed { tests, message } = Outcome::parse(false, stdout, stderr) else {
+    fn a_failure_without_a_panic_shows_the_end_of_the_output_and_the_exit() {
+        let crashed = TestRun {
+            name: "grader::a_test".to_owned(),
+            ending: Ending::Failed {
+                status: "signal: 11 (SIGSEGV) (core dumped)".to_owned(),
+                stdout: LIBTEST_STDOUT.to_owned(),
+                stderr: String::new(),
+            },
+        };
+        let Outcome::Failed { tests, message } = Outcome::from_runs(&[crashed]) else {
             panic!("expected a failure");
         };
-        assert!(tests.is_empty());
+        assert_eq!(tests, ["grader::a_test"]);
         assert!(message.contains("SIGSEGV"), "{message}");
+        assert!(message.starts_with("running 1 test"), "{message}");
     }
 
     #[test]
-    fn detects_a_compile_error_and_skips_the_warnings_before_it() {
-        assert!(is_compile_error(COMPILE_ERROR_STDERR));
-        assert!(!is_compile_error(TEST_FAILED_STDERR));
+    fn a_crash_is_a_failure_even_beside_a_todo() {
+        let runs = [
+            failed("grader::a_todo", TODO_STDERR),
+            failed("grader::b_crash", ""),
+        ];
+        assert!(matches!(Outcome::from_runs(&runs), Outcome::Failed { .. }));
+    }
 
-        let Outcome::DoesNotCompile { errors } = Outcome::parse(false, "", COMPILE_ERROR_STDERR)
+    #[test]
+    fn a_stopped_test_says_how_long_it_ran_and_why_it_may_not_end() {
+        let stopped = TestRun {
+            name: "grader::hangs".to_owned(),
+            ending: Ending::Stopped {
+                after: Duration::from_secs(60),
+            },
+        };
+        let Outcome::Failed { tests, message } = Outcome::from_runs(&[stopped]) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(tests, ["grader::hangs"]);
+        assert!(message.starts_with("stopped after 60 s"), "{message}");
+        assert!(message.contains("blocked"), "{message}");
+    }
+
+    #[test]
+    fn durations_in_words() {
+        assert_eq!(duration_in_words(Duration::from_secs(60)), "60 s");
+        assert_eq!(duration_in_words(Duration::from_millis(300)), "300 ms");
+        assert_eq!(duration_in_words(Duration::from_millis(1500)), "1500 ms");
+    }
+
+    /// rustc's errors as cargo's JSON messages render them: each ends with a blank line.
+    fn rendered_errors() -> Vec<String> {
+        vec![
+            "error[E0308]: mismatched types
+ --> lessons/exercises/src/ex02_deadline.rs:12:5
+  |
+11 | pub async fn fetch() -> u32 {
+  |                         --- expected `u32` because of return type
+12 |     \"x\"
+  |     ^^^ expected `u32`, found `&str`
+
+"
+            .to_owned(),
+            "error[E0425]: cannot find value `later` in this scope
+ --> lessons/exercises/src/ex02_deadline.rs:20:5
+   |
+20 |     later
+   |     ^^^^^ not found in this scope
+
+"
+            .to_owned(),
+        ]
+    }
+
+    #[test]
+    fn shows_rustc_errors_as_a_terminal_would() {
+        let Outcome::DoesNotCompile { errors } = Outcome::from_failed_build(&rendered_errors(), "")
         else {
             panic!("expected a compile error");
         };
         assert_eq!(errors[0], "error[E0308]: mismatched types");
-        assert!(
-            errors
-                .last()
-                .unwrap()
-                .starts_with("error: could not compile `exercises`")
+        let second = errors
+            .iter()
+            .position(|line| line.starts_with("error[E0425]"))
+            .expect("the second error is shown");
+        assert_eq!(errors[second - 1], "", "a blank line between two errors");
+        assert_eq!(
+            errors.last().unwrap(),
+            "   |     ^^^^^ not found in this scope"
         );
     }
 
@@ -371,20 +430,27 @@ error: could not compile `exercises` (lib) due to 1 previous error; 1 warning em
             "error[E0425]: cannot find value\n{}",
             "  | more\n".repeat(100)
         );
-        let Outcome::DoesNotCompile { errors } = Outcome::parse(false, "", &long) else {
+        let Outcome::DoesNotCompile { errors } = Outcome::from_failed_build(&[long], "") else {
             panic!("expected a compile error");
         };
         assert_eq!(errors.len(), SHOWN_LINES);
     }
 
     #[test]
-    fn a_missing_test_target_is_not_a_compile_error() {
-        let stderr = "error: no test target named `ex09_nothing` in `exercises` package\n";
+    fn a_failed_build_without_a_compile_error_shows_cargo_from_its_error() {
+        let stderr = "warning: some cargo config warning\n\
+                      error: no test target named `ex09_nothing` in `exercises` package\n";
         assert_eq!(
-            Outcome::parse(false, "", stderr),
+            Outcome::from_failed_build(&[], stderr),
             Outcome::CouldNotRun {
-                lines: vec![stderr.trim_end().to_owned()]
+                lines: vec![
+                    "error: no test target named `ex09_nothing` in `exercises` package".into()
+                ]
             }
         );
+        let Outcome::CouldNotRun { lines } = Outcome::from_failed_build(&[], "killed\n") else {
+            panic!("expected cargo's last words");
+        };
+        assert_eq!(lines, ["killed"]);
     }
 }
