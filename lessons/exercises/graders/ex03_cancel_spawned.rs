@@ -1,9 +1,20 @@
 //! Grader for exercise 03: `run_in_task` spawns work that stops with its caller.
 //!
-//! Shared by the exercise and the solution (see `ex01_fan_out.rs`). The last test
-//! puts `run_in_task` behind tower-http's timeout, as lesson 03 does, and drives the
-//! router in-process (no socket), so that paused time stays exact.
+//! Shared by the exercise, the solution and the known mistakes (see `ex01_fan_out.rs`).
+//! One test puts `run_in_task` behind tower-http's timeout, as lesson 03 does, and
+//! drives the router in-process (no socket), so that paused time stays exact.
+//!
+//! The classes of half-right answers, and where each is caught:
+//! * dropped by its caller: the subject of the exercise, graded three ways: a plain
+//!   timeout, tower-http's `TimeoutLayer`, and a hundred callers dropped at once;
+//! * many threads: on the multi-thread runtime the task runs on another worker, and
+//!   the abort must still reach it (`dropping_the_caller_aborts_the_task_on_many_threads`);
+//! * the contract: a panic comes back as an error, never as a panic in the caller;
+//! * right eventually: the task must be gone at once, not after its work ends.
+//!
+//! Not applicable: shutdown and slow peers (there is no service and no socket).
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,7 +22,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use lessons::kit::grading::{let_tasks_run, paused, within};
+use futures::FutureExt;
+use lessons::kit::grading::{let_tasks_run, paused, threaded, within};
 use lessons::kit::{Latency, Narrator, SlowBackend, TaskGauge, ms};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
@@ -88,16 +100,78 @@ fn dropping_the_caller_aborts_the_task() {
 #[test]
 fn a_panic_comes_back_as_an_error() {
     paused(|| async {
+        let call = run_in_task(async { panic!("the work failed") });
         let outcome = within(
             LIMIT,
             "run_in_task",
             STUCK,
-            run_in_task(async { panic!("the work failed") }),
+            AssertUnwindSafe(call).catch_unwind(),
         )
         .await;
+        let Ok(outcome) = outcome else {
+            panic!(
+                "the work's panic came out of run_in_task as a panic in the caller: one failed \
+                 job would crash the handler that asked for it. Return it as the Err(JoinError) \
+                 that awaiting the task gives (is_panic() is true), so the caller can answer 500."
+            );
+        };
         assert!(
             outcome.as_ref().is_err_and(|error| error.is_panic()),
             "a panic in the work should come back as Err(JoinError) with is_panic()"
+        );
+    });
+}
+
+#[test]
+fn a_hundred_dropped_callers_leave_no_task() {
+    paused(|| async {
+        let db = db();
+        let gauge = TaskGauge::new();
+        let calls = (0..100).map(|_| {
+            let db = db.clone();
+            run_in_task(async move { db.call("SELECT user").await })
+        });
+        let all = futures::future::join_all(calls);
+        assert!(
+            tokio::time::timeout(ms(10), all).await.is_err(),
+            "150 ms calls, dropped at 10 ms"
+        );
+        let_tasks_run().await;
+        tokio::time::sleep(ms(300)).await;
+        let stats = db.stats();
+        assert_eq!(
+            (stats.finished, stats.cancelled),
+            (0, 100),
+            "100 callers left at 10 ms; every task should have been aborted with them. {stats:?}"
+        );
+        assert_eq!(
+            gauge.settle(ms(2)).await,
+            0,
+            "tasks are still alive after their callers left"
+        );
+    });
+}
+
+#[test]
+fn dropping_the_caller_aborts_the_task_on_many_threads() {
+    threaded(|| async {
+        // Real time here: the task runs on another worker thread than its caller.
+        let db = SlowBackend::new("db", Latency::Fixed(ms(200)), &Narrator::quiet());
+        let call = {
+            let db = db.clone();
+            run_in_task(async move { db.call("SELECT user").await })
+        };
+        assert!(
+            tokio::time::timeout(ms(20), call).await.is_err(),
+            "a 200 ms call, dropped at 20 ms"
+        );
+        tokio::time::sleep(ms(300)).await;
+        let stats = db.stats();
+        assert_eq!(
+            (stats.finished, stats.cancelled),
+            (0, 1),
+            "on the multi-thread runtime the caller left at 20 ms and the task still finished \
+             its 200 ms call: dropping the caller must abort the task wherever it runs. {stats:?}"
         );
     });
 }

@@ -1,11 +1,27 @@
 //! Grader for exercise 04: pollers that stop alone, together, and at once.
 //!
-//! Shared by the exercise and the solution (see `ex01_fan_out.rs`). Time is paused,
-//! so "100 ms of polling" is exact and repeatable.
+//! Shared by the exercise, the solution and the known mistakes (see `ex01_fan_out.rs`).
+//! Time is paused, so "100 ms of polling" is exact and repeatable.
+//!
+//! The classes of half-right answers, and where each is caught:
+//! * the demo's sizes: seven keys, in no sorted order, each token checked against its
+//!   own key (`each_token_stops_its_own_poller_and_no_other`);
+//! * right until shutdown: every poller ends at once, even mid-call, and none is left
+//!   spinning after it (on paused time a spinning task stops the clock, and the bounded
+//!   wait fails);
+//! * many threads: shutdown on the multi-thread runtime
+//!   (`shutdown_stops_every_poller_on_many_threads`);
+//! * the contract: a poller never cancels the service; every poller is tracked;
+//! * right eventually, wrong now: a poller that checks its token between calls stops,
+//!   a call late, and fails the 20 ms bound.
+//!
+//! Not applicable: a caller that drops it (`start_pollers` returns at once; the
+//! pollers belong to the tracker by design), and slow peers (the backend is
+//! in-process).
 
 use std::time::Duration;
 
-use lessons::kit::grading::{let_tasks_run, paused, within};
+use lessons::kit::grading::{let_tasks_run, paused, threaded, within};
 use lessons::kit::{Latency, Narrator, SlowBackend, TaskGauge, ms};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -80,28 +96,76 @@ fn a_poller_never_cancels_the_service() {
 }
 
 #[test]
-fn stopping_one_poller_leaves_the_others_running() {
+fn each_token_stops_its_own_poller_and_no_other() {
     paused(|| async {
-        let service = start(ms(10));
-        tokio::time::sleep(ms(25)).await;
-        // The middle one, so that an answer whose tokens are out of order shows.
-        service.pollers[1].cancel();
-        let_tasks_run().await;
+        // More keys than the demo, in no sorted order, so that tokens handed back in
+        // any other order than `keys` (sorted, reversed, rotated) stop the wrong poller.
+        let keys = ["mail", "jobs", "stats", "feed", "news", "alerts", "billing"];
+        let db = SlowBackend::new("db", Latency::Fixed(ms(10)), &Narrator::quiet());
+        let (shutdown, tracker) = (CancellationToken::new(), TaskTracker::new());
+        let pollers = start_pollers(&db, &keys, &shutdown, &tracker);
         assert_eq!(
-            service.tracker.len(),
-            KEYS.len() - 1,
-            "after cancelling one poller's token, exactly one poller should be gone"
+            pollers.len(),
+            keys.len(),
+            "return one token per key, in order"
         );
-        let before = KEYS.map(|key| service.db.started_for(key));
-        tokio::time::sleep(ms(100)).await;
-        let calls = KEYS.map(|key| service.db.started_for(key));
-        let made = [0, 1, 2].map(|i| calls[i] - before[i]);
+        // Stop the pollers one by one, in an order of their own.
+        const STOP_ORDER: [usize; 7] = [3, 0, 5, 1, 6, 2, 4];
+        for (step, &index) in STOP_ORDER.iter().enumerate() {
+            let stopped = &STOP_ORDER[..=step];
+            pollers[index].cancel();
+            let_tasks_run().await;
+            let before = keys.map(|key| db.started_for(key));
+            tokio::time::sleep(ms(50)).await;
+            let after = keys.map(|key| db.started_for(key));
+            let calling: Vec<&str> = (0..keys.len())
+                .filter(|&i| after[i] > before[i])
+                .map(|i| keys[i])
+                .collect();
+            let expected: Vec<&str> = (0..keys.len())
+                .filter(|i| !stopped.contains(i))
+                .map(|i| keys[i])
+                .collect();
+            assert_eq!(
+                calling,
+                expected,
+                "after cancelling the tokens returned for {:?}, the pollers still calling \
+                 should be {expected:?}. The tokens must come back in the order of `keys`, \
+                 each stopping its own poller and no other.",
+                stopped.iter().map(|&i| keys[i]).collect::<Vec<_>>()
+            );
+        }
         assert!(
-            made[1] == 0 && made[0] >= 9 && made[2] >= 9,
-            "cancelling the token returned for \"mail\" (the second key) should stop the \
-             \"mail\" poller and no other. In the next 100 ms the pollers made {made:?} calls \
-             for {KEYS:?}; expected [about 10, 0, about 10]. Are the tokens returned in the \
-             order of `keys`?"
+            !shutdown.is_cancelled(),
+            "stopping pollers must never cancel `shutdown`"
+        );
+    });
+}
+
+#[test]
+fn shutdown_stops_every_poller_on_many_threads() {
+    threaded(|| async {
+        // Real time, on several worker threads: twelve pollers, 200 ms calls.
+        let names: Vec<String> = (0..12).map(|n| format!("key-{n}")).collect();
+        let keys: Vec<&str> = names.iter().map(String::as_str).collect();
+        let db = SlowBackend::new("db", Latency::Fixed(ms(200)), &Narrator::quiet());
+        let (shutdown, tracker) = (CancellationToken::new(), TaskTracker::new());
+        let _pollers = start_pollers(&db, &keys, &shutdown, &tracker);
+        tokio::time::sleep(ms(20)).await;
+        shutdown.cancel();
+        tracker.close();
+        within(
+            ms(150),
+            "waiting for 12 pollers on the multi-thread runtime after shutdown",
+            "the pollers did not stop mid-call on the multi-thread runtime: race each call \
+             against the token",
+            tracker.wait(),
+        )
+        .await;
+        assert_eq!(
+            db.stats().in_flight,
+            0,
+            "every call in progress should have been dropped"
         );
     });
 }

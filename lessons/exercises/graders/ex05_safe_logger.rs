@@ -1,11 +1,30 @@
 //! Grader for exercise 05: a bounded logger that never blocks and flushes on shutdown.
 //!
 //! Shared by the exercise, the solution and the known mistakes (see `ex01_fan_out.rs`).
-//! Time is paused: the sink's 5 ms writes pass exactly, and at once.
+//! Time is paused: the sink's 5 ms writes pass exactly, and at once; one test runs on
+//! the multi-thread runtime, where handlers really log at the same moment.
+//!
+//! The classes of half-right answers, and where each is caught:
+//! * many threads: sixteen handlers logging at once on eight worker threads; every
+//!   line must be written or counted as dropped, none lost from the count
+//!   (`every_line_is_written_or_counted_on_many_threads`);
+//! * the demo's sizes: a burst of a thousand into a queue of sixteen;
+//! * right until shutdown, wrong after: a line logged after shutdown is refused and
+//!   counted, never a panic; a flush still ends while lines keep arriving
+//!   (`the_flush_ends_while_lines_keep_arriving`); dropping the logger ends its writer
+//!   (`dropping_the_logger_ends_the_writer`);
+//! * the contract: the logger is shared by handlers on every thread, so it must be
+//!   `Send + Sync` (checked when this file compiles), and the sink sees one write at a
+//!   time (`lines_are_written_one_at_a_time`);
+//! * right eventually, wrong now: `log` must not wait at all, not even a little.
+//!
+//! Not applicable: a caller that drops it (`log` is not async: there is no future to
+//! drop), and slow peers (the sink is in-process).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use lessons::kit::grading::{let_tasks_run, paused, within};
+use lessons::kit::grading::{let_tasks_run, paused, threaded, within};
 use lessons::kit::{Latency, Narrator, SlowBackend, ms};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -49,6 +68,13 @@ async fn shut_down(running: &Running) {
         running.tracker.wait(),
     )
     .await;
+}
+
+/// Handlers on every worker thread share one logger.
+#[allow(dead_code)] // only compiled, never run: the check is the compiler's
+fn the_logger_must_be_send_and_sync_because_every_handler_thread_shares_it() {
+    fn shared_by_threads<T: Send + Sync>() {}
+    shared_by_threads::<Logger>();
 }
 
 #[test]
@@ -142,6 +168,140 @@ fn a_line_after_shutdown_is_dropped_and_counted() {
             running.logger.dropped(),
             1,
             "a line logged after the writer ended can only be dropped, and counted"
+        );
+    });
+}
+
+#[test]
+fn lines_are_written_one_at_a_time() {
+    paused(|| async {
+        let running = start();
+        for n in 0..10 {
+            running.logger.log(format!("line {n}"));
+        }
+        tokio::time::sleep(ms(200)).await;
+        let stats = running.sink.stats();
+        assert_eq!(
+            stats.finished, 10,
+            "10 lines logged, 10 should be written: {stats:?}"
+        );
+        assert_eq!(
+            stats.peak_in_flight, 1,
+            "the sink was written {} lines at once: a log file, a socket or a terminal takes \
+             one writer at a time, or lines interleave and come out of order. Write each line \
+             in the writer task itself, one after the other, without spawning.",
+            stats.peak_in_flight
+        );
+    });
+}
+
+#[test]
+fn dropping_the_logger_ends_the_writer() {
+    paused(|| async {
+        let running = start();
+        running.logger.log("last words".to_owned());
+        tokio::time::sleep(ms(20)).await;
+        #[allow(clippy::drop_non_drop)] // the learner's Logger may hold anything: dropping it is the test
+        drop(running.logger);
+        let_tasks_run().await;
+        running.tracker.close();
+        assert!(
+            running.tracker.is_empty(),
+            "the Logger was dropped, so no line can ever arrive again, yet its writer is still \
+             alive, waiting: a task with nothing left to do. When the queue is closed (recv() \
+             gives None), the writer should end. A `Some(line) = queued.recv()` branch in a \
+             select! is disabled by None instead of ending the loop."
+        );
+        assert_eq!(
+            running.sink.stats().finished,
+            1,
+            "the line logged before was written"
+        );
+    });
+}
+
+#[test]
+fn the_flush_ends_while_lines_keep_arriving() {
+    paused(|| async {
+        let running = Arc::new(start());
+        for n in 0..CAPACITY {
+            running.logger.log(format!("queued {n}"));
+        }
+        // Traffic does not stop because a shutdown began: a line every millisecond.
+        let traffic = tokio::spawn({
+            let running = running.clone();
+            async move {
+                for n in 0..10_000 {
+                    running.logger.log(format!("late {n}"));
+                    tokio::time::sleep(ms(1)).await;
+                }
+            }
+        });
+        tokio::time::sleep(ms(3)).await;
+        running.shutdown.cancel();
+        running.tracker.close();
+        within(
+            ms(500),
+            "the flush, while handlers keep logging",
+            "the flush never ended: lines kept arriving while it drained the queue, so it was \
+             never empty. Close the queue first (Receiver::close), then write what it holds: \
+             a closed queue refuses new lines and the drain ends.",
+            running.tracker.wait(),
+        )
+        .await;
+        traffic.abort();
+    });
+}
+
+#[test]
+fn every_line_is_written_or_counted_on_many_threads() {
+    threaded(|| async {
+        const HANDLERS: usize = 16;
+        const LINES: usize = 2_000;
+        let sink = SlowBackend::new("sink", Latency::Fixed(ms(1)), &Narrator::quiet());
+        let shutdown = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let logger = Arc::new(Logger::start(
+            CAPACITY,
+            sink.clone(),
+            shutdown.clone(),
+            &tracker,
+        ));
+        let handlers: Vec<_> = (0..HANDLERS)
+            .map(|handler| {
+                let logger = logger.clone();
+                tokio::spawn(async move {
+                    for n in 0..LINES {
+                        logger.log(format!("handler {handler} line {n}"));
+                        if n % 100 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for handler in handlers {
+            handler.await.expect("logging never panics");
+        }
+        shutdown.cancel();
+        tracker.close();
+        within(
+            Duration::from_secs(5),
+            "the writer after shutdown",
+            "the writer never ended after shutdown",
+            tracker.wait(),
+        )
+        .await;
+        let (written, dropped) = (sink.stats().finished, logger.dropped());
+        assert_eq!(
+            written + dropped,
+            HANDLERS * LINES,
+            "{} lines were logged from {HANDLERS} handlers on several threads at once; {written} \
+             were written and {dropped} counted as dropped, so {} are missing from the count. \
+             Two threads that read the count and write it back plus one at the same moment \
+             count one drop: use fetch_add, which is one indivisible step.",
+            HANDLERS * LINES,
+            (HANDLERS * LINES).saturating_sub(written + dropped)
         );
     });
 }

@@ -1,6 +1,6 @@
-//! Exercise 03's grader against the mistake `ex03_no_spawn`: this must fail.
+//! Exercise 03's grader against the mistake `ex03::no_spawn`: this must fail.
 
-use mistakes::ex03_no_spawn as subject;
+use mistakes::ex03::no_spawn as subject;
 
 #[path = "../../exercises/graders/ex03_cancel_spawned.rs"]
 mod grader;

@@ -1,6 +1,6 @@
-//! Exercise 04's grader against the mistake `ex04_untracked`: this must fail.
+//! Exercise 04's grader against the mistake `ex04::untracked`: this must fail.
 
-use mistakes::ex04_untracked as subject;
+use mistakes::ex04::untracked as subject;
 
 #[path = "../../exercises/graders/ex04_pollers.rs"]
 mod grader;

@@ -1,6 +1,6 @@
-//! Exercise 05's grader against the mistake `ex05_unbounded`: this must fail.
+//! Exercise 05's grader against the mistake `ex05::unbounded`: this must fail.
 
-use mistakes::ex05_unbounded as subject;
+use mistakes::ex05::unbounded as subject;
 
 #[path = "../../exercises/graders/ex05_safe_logger.rs"]
 mod grader;

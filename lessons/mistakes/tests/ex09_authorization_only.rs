@@ -1,6 +1,6 @@
-//! Exercise 09's grader against the mistake `ex09_authorization_only`: this must fail.
+//! Exercise 09's grader against the mistake `ex09::authorization_only`: this must fail.
 
-use mistakes::ex09_authorization_only as subject;
+use mistakes::ex09::authorization_only as subject;
 
 #[path = "../../exercises/graders/ex09_coalesce_key.rs"]
 mod grader;

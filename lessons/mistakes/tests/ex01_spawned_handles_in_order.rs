@@ -1,0 +1,6 @@
+//! Exercise 01's grader against the mistake `ex01::spawned_handles_in_order`: this must fail.
+
+use mistakes::ex01::spawned_handles_in_order as subject;
+
+#[path = "../../exercises/graders/ex01_fan_out.rs"]
+mod grader;
