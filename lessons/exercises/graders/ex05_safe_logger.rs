@@ -201,7 +201,8 @@ fn dropping_the_logger_ends_the_writer() {
         let running = start();
         running.logger.log("last words".to_owned());
         tokio::time::sleep(ms(20)).await;
-        #[allow(clippy::drop_non_drop)] // the learner's Logger may hold anything: dropping it is the test
+        #[allow(clippy::drop_non_drop)]
+        // the learner's Logger may hold anything: dropping it is the test
         drop(running.logger);
         let_tasks_run().await;
         running.tracker.close();

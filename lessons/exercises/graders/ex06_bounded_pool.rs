@@ -218,7 +218,8 @@ fn a_job_after_shutdown_is_refused() {
 fn dropping_the_pool_ends_its_workers() {
     paused(|| async {
         let Running { pool, tracker, .. } = start(3, 4, ms(10));
-        #[allow(clippy::drop_non_drop)] // the learner's Pool may hold anything: dropping it is the test
+        #[allow(clippy::drop_non_drop)]
+        // the learner's Pool may hold anything: dropping it is the test
         drop(pool);
         let_tasks_run().await;
         tracker.close();

@@ -2,6 +2,20 @@
 //!
 //! Shared by the exercise, the solution and the known mistakes (see `ex01_fan_out.rs`).
 //! Pure functions: no runtime, no clock.
+//!
+//! The classes of half-right answers, and where each is caught:
+//! * the demo's sizes: every method, OPTIONS, TRACE, CONNECT and methods of an
+//!   application's own included (`only_get_and_head_are_coalesced`); headers sent
+//!   twice, on the request (`every_value_of_a_repeated_header_is_in_the_key`) and on
+//!   the response (`a_replay_keeps_every_value_of_a_repeated_header`); a query that
+//!   could be confused with the path (`a_query_is_never_confused_with_the_path`);
+//! * the contract: the key is a value the middleware stores and compares across
+//!   threads, so it must be `Send + Sync + Clone + Hash + Eq` (checked when this file
+//!   compiles).
+//!
+//! Not applicable: races, dropped callers, shutdown, slow peers and "right eventually":
+//! these are pure functions of one request or response head; the middleware that
+//! runs them (lesson 10) carries those concerns.
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
@@ -23,11 +37,23 @@ fn get(target: &str, headers: &[(&str, &str)]) -> Parts {
 
 #[test]
 fn only_get_and_head_are_coalesced() {
-    for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+    let own_method = Method::from_bytes(b"PURGE").expect("a valid method");
+    for method in [
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+        own_method,
+    ] {
         assert_eq!(
             coalescing_key(&request(method.clone(), "/report", &[])),
             None,
-            "{method} changes things: never coalesce it"
+            "{method} must never be coalesced: only GET and HEAD are known to change nothing \
+             on the server. A list of the methods to refuse always misses one (OPTIONS, \
+             TRACE, CONNECT, an application's own): list the two to accept instead."
         );
     }
     assert!(
@@ -81,6 +107,41 @@ fn credentials_are_part_of_the_key() {
         coalescing_key(&get("/me", &[("cookie", "session=alice")])),
         coalescing_key(&get("/me", &[])),
         "a signed-in request and an anonymous one are not the same request"
+    );
+}
+
+/// A key the middleware keeps in its map and compares from every thread.
+#[allow(dead_code)] // only compiled, never run: the check is the compiler's
+fn the_key_must_be_a_plain_value_shared_across_threads(key: super::subject::CoalesceKey) {
+    fn map_key<T: Send + Sync + Clone + std::hash::Hash + Eq>(_: T) {}
+    map_key(key);
+}
+
+#[test]
+fn every_value_of_a_repeated_header_is_in_the_key() {
+    for name in ["cookie", "authorization", "accept-language"] {
+        assert_ne!(
+            coalescing_key(&get("/me", &[(name, "shared=1"), (name, "user=alice")])),
+            coalescing_key(&get("/me", &[(name, "shared=1"), (name, "user=bob")])),
+            "two {name} lines that differ only in the second: `headers.get(name)` reads the \
+             first line alone, and alice's answer would go to bob. Take every value \
+             (`headers.get_all(name)`)."
+        );
+    }
+}
+
+#[test]
+fn a_query_is_never_confused_with_the_path() {
+    assert_ne!(
+        coalescing_key(&get("/a?b=1", &[])),
+        coalescing_key(&get("/ab=1", &[])),
+        "/a?b=1 and /ab=1 are different targets: keep the path and query as sent, `?` and \
+         all (`uri.path_and_query()`), rather than gluing the two together"
+    );
+    assert_ne!(
+        coalescing_key(&get("/report?", &[])),
+        coalescing_key(&get("/report?day=1", &[])),
+        "an empty query and a query are different targets"
     );
 }
 
@@ -148,5 +209,37 @@ fn a_caller_who_was_alone_gets_every_header() {
         replay_headers(&response_headers(), false),
         response_headers(),
         "nothing was shared: nothing to hold back"
+    );
+}
+
+#[test]
+fn a_replay_keeps_every_value_of_a_repeated_header() {
+    let mut headers = HeaderMap::new();
+    headers.append(header::VARY, HeaderValue::from_static("accept"));
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    headers.append(
+        header::LINK,
+        HeaderValue::from_static("</a.css>; rel=preload"),
+    );
+    headers.append(
+        header::LINK,
+        HeaderValue::from_static("</b.js>; rel=preload"),
+    );
+    headers.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+    headers.append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
+    let replayed = replay_headers(&headers, true);
+    for name in [header::VARY, header::LINK] {
+        assert_eq!(
+            replayed.get_all(&name).iter().count(),
+            2,
+            "the response had two {name} lines and the replay has {}: `HeaderMap::insert` \
+             replaces every earlier value of a name; copy with `append`, or clone the map \
+             and remove what must not go",
+            replayed.get_all(&name).iter().count()
+        );
+    }
+    assert!(
+        !replayed.contains_key(header::SET_COOKIE),
+        "two Set-Cookie lines: neither may reach a crowd"
     );
 }

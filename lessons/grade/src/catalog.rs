@@ -150,6 +150,7 @@ pub const EXERCISES: &[Exercise] = &[
         "09_singleflight",
         "build the singleflight group",
         mistakes: [
+            "ex08_check_then_insert",
             "ex08_leader_runs_the_work",
             "ex08_panic_not_caught",
             "ex08_reruns_after_a_panic",
@@ -162,8 +163,12 @@ pub const EXERCISES: &[Exercise] = &[
         "what may be coalesced, and how",
         mistakes: [
             "ex09_authorization_only",
+            "ex09_first_value_only",
+            "ex09_insert_keeps_one_value",
             "ex09_every_header",
             "ex09_no_query",
+            "ex09_path_and_query_glued",
+            "ex09_refuses_listed_methods",
             "ex09_replays_set_cookie",
         ]
     ),

@@ -327,11 +327,16 @@ fn expect_unsolved(chosen: &[(usize, &Exercise)]) -> std::io::Result<ExitCode> {
 /// answers listed for it (the `mistakes` package), by a failed assertion.
 fn expect_caught(chosen: &[(usize, &Exercise)]) -> std::io::Result<ExitCode> {
     println!("Checking that every grader rejects its known mistakes...\n");
+    let width = EXERCISES
+        .iter()
+        .flat_map(|exercise| exercise.mistakes.iter().map(|mistake| mistake.len()))
+        .max()
+        .unwrap_or(0);
     let targets = chosen
         .iter()
         .flat_map(|&(number, exercise)| {
             exercise.mistakes.iter().map(move |mistake| Target {
-                label: format!("{number:02} {mistake:<32}"),
+                label: format!("{number:02} {mistake:<width$}"),
                 package: "mistakes",
                 test: mistake,
                 todo_is_fine: false,

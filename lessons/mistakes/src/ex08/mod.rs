@@ -1,5 +1,8 @@
-//! Exercise 08, the singleflight group: answers that look right and are not. Each
-//! differs from a right answer in one place, a switch of the one flawed group below.
+//! Exercise 08, the singleflight group: answers that look right and are not.
+//! `check_then_insert` is an answer of its own; the four below
+//! differ from a right answer in one place each, a switch of one flawed group.
+
+pub mod check_then_insert;
 
 /// the first caller runs the work itself: when it leaves, the work it
 /// was doing for everyone is dropped with it.
