@@ -253,3 +253,48 @@ fn the_overview_lists_every_lesson_with_its_chapters_minutes() {
         "overview.md should give the total, {total} minutes of chapters"
     );
 }
+
+#[test]
+fn every_known_mistake_is_shown_on_its_solution_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut missing = Vec::new();
+    for exercise in std::fs::read_dir(root.join("lessons/mistakes/src")).expect("the mistakes") {
+        let folder = exercise.expect("a readable entry").path();
+        if !folder.is_dir() {
+            continue;
+        }
+        let number = folder
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let page = std::fs::read_dir(root.join("book/src/solutions"))
+            .expect("the solution pages")
+            .map(|entry| entry.expect("a readable entry").path())
+            .find(|page| {
+                page.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .starts_with(&number)
+            })
+            .unwrap_or_else(|| panic!("no solution page for {number}"));
+        let text = std::fs::read_to_string(&page).expect("a readable page");
+        for mistake in std::fs::read_dir(&folder).expect("a readable folder") {
+            let name = mistake
+                .expect("a readable entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            let include = format!("{{{{#include ../../../lessons/mistakes/src/{number}/{name}}}}}");
+            if name.ends_with(".rs") && name != "mod.rs" && !text.contains(&include) {
+                missing.push(format!("{}: {include}", page.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "every known mistake is shown on its exercise's solution page, under \"Answers that \
+         look right and are not\"; missing:\n  {}",
+        missing.join("\n  ")
+    );
+}

@@ -1,0 +1,13 @@
+//! Wrong: `Authorization` only: two users signed in by cookie share answers.
+
+use axum::http::header;
+use axum::http::request::Parts;
+
+pub use solutions::ex09_coalesce_key::{CoalesceKey, replay_headers};
+
+pub fn coalescing_key(request: &Parts) -> Option<CoalesceKey> {
+    let mut key = solutions::ex09_coalesce_key::coalescing_key(request)?;
+    key.varying
+        .retain(|(name, _)| name == header::AUTHORIZATION);
+    Some(key)
+}

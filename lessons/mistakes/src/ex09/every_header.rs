@@ -1,0 +1,15 @@
+//! Wrong: every header in the key: safe, and no two requests ever coalesce.
+
+use axum::http::request::Parts;
+
+pub use solutions::ex09_coalesce_key::{CoalesceKey, replay_headers};
+
+pub fn coalescing_key(request: &Parts) -> Option<CoalesceKey> {
+    let mut key = solutions::ex09_coalesce_key::coalescing_key(request)?;
+    key.varying = request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    Some(key)
+}
