@@ -322,11 +322,12 @@ mod tests {
     }
 
     #[test]
-    fn every_exercise_has_a_mistake_its_grader_must_catch() {
+    fn every_exercise_has_three_mistakes_its_grader_must_catch() {
         for exercise in EXERCISES {
             assert!(
-                !exercise.mistakes.is_empty(),
-                "{}: list at least one plausible wrong answer its grader must reject",
+                exercise.mistakes.len() >= 3,
+                "{}: list at least three plausible wrong answers its grader must reject, \
+                 covering the classes of half-right answers that apply (lessons/mistakes)",
                 exercise.id
             );
         }
