@@ -21,7 +21,8 @@ pub enum Outcome {
     Passed,
     /// Tests failed, and every panic was a stub's `todo!()`: the learner has not begun.
     NotStarted { tests: Vec<String> },
-    /// Tests failed; `message` is the first panic message that is not a `todo!()`, or
+    /// Tests failed; `message` is the first failing test's (by name) last panic message
+    /// that is not a `todo!()`, or
     /// the end of a test's output when it failed without a panic (a crash, say).
     Failed { tests: Vec<String>, message: String },
     /// rustc rejected the code; `errors` is its output from its first error on, at
@@ -105,8 +106,12 @@ impl Outcome {
     }
 }
 
-/// What a failed test has to say: its panic messages, in the order they were printed,
-/// or, if none can be found, the end of its output and how its process ended.
+/// What a failed test has to say: its panic messages, the last printed first, or, if
+/// none can be found, the end of its output and how its process ended.
+///
+/// The last panic is the one that failed the test: a grader's assertion. Panics
+/// printed before it come from the work under test (work that panics on purpose, to
+/// see that the answer survives it), and would only mislead.
 fn messages_of(ending: &Ending) -> Vec<String> {
     match ending {
         Ending::Passed => Vec::new(),
@@ -122,8 +127,9 @@ fn messages_of(ending: &Ending) -> Vec<String> {
             stdout,
             stderr,
         } => {
-            let panics = panic_messages(stderr);
+            let mut panics = panic_messages(stderr);
             if !panics.is_empty() {
+                panics.reverse();
                 return panics;
             }
             let both = format!("{stdout}\n{stderr}\nthe test's process ended with {status}");
@@ -304,6 +310,26 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
                  left: 3\n right: 4",
                 "not yet implemented",
             ]
+        );
+    }
+
+    #[test]
+    fn the_panic_that_failed_the_test_is_shown_not_the_work_that_panicked_first() {
+        let stderr = "
+thread 'grader::a_panic_comes_back_as_an_error' (77) panicked at lessons/exercises/graders/ex03.rs:9:30:
+the work failed
+thread 'grader::a_panic_comes_back_as_an_error' (77) panicked at lessons/exercises/graders/ex03.rs:12:13:
+the work's panic came out of run_in_task as a panic in the caller
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+";
+        let Outcome::Failed { message, .. } =
+            Outcome::from_runs(&[failed("grader::a_panic_comes_back_as_an_error", stderr)])
+        else {
+            panic!("expected a failure");
+        };
+        assert_eq!(
+            message,
+            "the work's panic came out of run_in_task as a panic in the caller"
         );
     }
 
