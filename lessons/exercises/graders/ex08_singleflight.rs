@@ -338,6 +338,12 @@ fn property_7_the_map_is_empty_after_every_kind_of_ending() {
             Ok("late".to_owned())
         });
         let _ = tokio::time::timeout(ms(10), cancelled).await;
+        assert_eq!(
+            group.in_flight(),
+            1,
+            "the \"cancelled\" flight is still under way (its work takes 50 ms, its caller left \
+             at 10 ms): in_flight() should count it"
+        );
         tokio::time::sleep(ms(100)).await;
         assert_eq!(
             group.in_flight(),
