@@ -152,6 +152,7 @@ pub const EXERCISES: &[Exercise] = &[
         mistakes: [
             "ex08_check_then_insert",
             "ex08_leader_runs_the_work",
+            "ex08_lost_wake_up",
             "ex08_panic_not_caught",
             "ex08_reruns_after_a_panic",
             "ex08_stale_flight_removes_the_new_one",

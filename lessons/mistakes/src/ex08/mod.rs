@@ -4,6 +4,7 @@
 
 pub mod check_then_insert;
 pub mod leader_runs_the_work;
+pub mod lost_wake_up;
 pub mod panic_not_caught;
 pub mod reruns_after_a_panic;
 pub mod stale_flight_removes_the_new_one;
