@@ -234,7 +234,16 @@ fn lesson_09_coalesces_and_survives_failures() {
 fn lesson_10_coalesces_safely() {
     let report = check_contract(env!("CARGO_BIN_EXE_10_singleflight_middleware"));
     assert_eq!(report.number("backend_calls"), 1, "{report}");
-    assert_eq!(report.number("cross_user_replays"), 0, "{report}");
+    for key in [
+        "cross_host_replays",
+        "conditional_replays",
+        "identity_replays",
+        "cookies_replayed",
+    ] {
+        assert_eq!(report.number(key), 0, "{key}: {report}");
+    }
+    assert_eq!(report.number("sessions_issued"), 5, "{report}");
+    assert_eq!(report.number("failed_body_runs"), 1, "{report}");
 }
 
 #[test]

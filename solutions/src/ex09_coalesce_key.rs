@@ -1,4 +1,4 @@
-//! Solution to exercise 09: the rules lesson 10's middleware runs on. Their source,
-//! with the reasoning, is `lessons/src/singleflight/coalesce.rs`.
+//! Solution to exercise 09: the two rules lesson 10's layer runs on. Their source,
+//! with the reasoning, is `lessons/src/singleflight/coalesce/key.rs` and `share.rs`.
 
-pub use lessons::singleflight::coalesce::{CoalesceKey, coalescing_key, replay_headers};
+pub use lessons::singleflight::coalesce::{CoalesceKey, coalescing_key, may_share};

@@ -1,26 +1,32 @@
-//! Grader for exercise 09: the coalescing key and the replay rules.
+//! Grader for exercise 09: the coalescing key and the sharing rule.
 //!
 //! Shared by the exercise, the solution and the known mistakes (see `ex01_fan_out.rs`).
 //! Pure functions: no runtime, no clock.
 //!
 //! The classes of half-right answers, and where each is caught:
 //! * the demo's sizes: every method, OPTIONS, TRACE, CONNECT and methods of an
-//!   application's own included (`only_get_and_head_are_coalesced`); headers sent
+//!   application's own included (`only_get_and_head_are_coalesced`); every range and
+//!   conditional header, not only the first two that come to mind
+//!   (`range_conditional_and_no_cache_requests_go_straight_through`); headers sent
 //!   twice, on the request (`every_value_of_a_repeated_header_is_in_the_key`) and on
-//!   the response (`a_replay_keeps_every_value_of_a_repeated_header`); a query that
-//!   could be confused with the path (`a_query_is_never_confused_with_the_path`);
-//! * the contract: the key is a value the middleware stores and compares across
-//!   threads, so it must be `Send + Sync + Clone + Hash + Eq` (checked when this file
+//!   the response (`every_line_of_a_response_header_is_read`); a query that could be
+//!   confused with the path (`a_query_is_never_confused_with_the_path`); two sites on
+//!   one server (`the_site_asked_is_part_of_the_key`); list items in any case and with
+//!   arguments, and words that only contain a directive
+//!   (`a_directive_is_a_whole_item_in_any_case`);
+//! * the contract: the key is a value the layer stores and compares across threads,
+//!   so it must be `Send + Sync + Clone + Hash + Eq` (checked when this file
 //!   compiles).
 //!
 //! Not applicable: races, dropped callers, shutdown, slow peers and "right eventually":
-//! these are pure functions of one request or response head; the middleware that
-//! runs them (lesson 10) carries those concerns.
+//! these are pure functions of one request or response head; the layer that runs them
+//! (lesson 10, `lessons/src/singleflight/coalesce/`) carries those concerns, with a
+//! test for each.
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
 
-use super::subject::{coalescing_key, replay_headers};
+use super::subject::{coalescing_key, may_share};
 
 /// The head of a request: `method target`, then `name: value` headers.
 fn request(method: Method, target: &str, headers: &[(&str, &str)]) -> Parts {
@@ -176,70 +182,161 @@ fn headers_that_do_not_change_the_answer_do_not_split_the_key() {
     );
 }
 
-fn response_headers() -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    headers.insert(header::SET_COOKIE, HeaderValue::from_static("session=42"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=5"));
-    headers
-}
-
 #[test]
-fn a_shared_replay_never_carries_set_cookie() {
-    let replayed = replay_headers(&response_headers(), true);
-    assert!(
-        !replayed.contains_key(header::SET_COOKIE),
-        "a cookie is one client's, never a crowd's"
+fn the_site_asked_is_part_of_the_key() {
+    assert_ne!(
+        coalescing_key(&get("/", &[("host", "shop.example")])),
+        coalescing_key(&get("/", &[("host", "blog.example")])),
+        "one server, two virtual hosts: `/` on one is not `/` on the other. The `Host` \
+         header belongs in the key"
     );
-    assert_eq!(
-        replayed.get(header::CONTENT_TYPE),
-        Some(&HeaderValue::from_static("text/plain")),
-        "other headers stay"
+    assert_ne!(
+        coalescing_key(&get("http://shop.example/", &[])),
+        coalescing_key(&get("http://blog.example/", &[])),
+        "a request line with an authority (HTTP/2 always has one): keep the target as \
+         sent, `uri.to_string()`, not only its path"
     );
-    assert_eq!(
-        replayed.get(header::CACHE_CONTROL),
-        Some(&HeaderValue::from_static("max-age=5")),
-        "other headers stay"
+    assert_ne!(
+        coalescing_key(&get("http://shop.example/", &[])),
+        coalescing_key(&get("https://shop.example/", &[])),
+        "http and https may be different sites"
     );
 }
 
 #[test]
-fn a_caller_who_was_alone_gets_every_header() {
-    assert_eq!(
-        replay_headers(&response_headers(), false),
-        response_headers(),
-        "nothing was shared: nothing to hold back"
-    );
-}
-
-#[test]
-fn a_replay_keeps_every_value_of_a_repeated_header() {
-    let mut headers = HeaderMap::new();
-    headers.append(header::VARY, HeaderValue::from_static("accept"));
-    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
-    headers.append(
-        header::LINK,
-        HeaderValue::from_static("</a.css>; rel=preload"),
-    );
-    headers.append(
-        header::LINK,
-        HeaderValue::from_static("</b.js>; rel=preload"),
-    );
-    headers.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
-    headers.append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
-    let replayed = replay_headers(&headers, true);
-    for name in [header::VARY, header::LINK] {
+fn range_conditional_and_no_cache_requests_go_straight_through() {
+    for (name, value) in [
+        ("range", "bytes=0-99"),
+        ("if-none-match", "\"v1\""),
+        ("if-modified-since", "Tue, 01 Dec 2026 00:00:00 GMT"),
+        ("if-match", "\"v1\""),
+        ("if-unmodified-since", "Tue, 01 Dec 2026 00:00:00 GMT"),
+        ("if-range", "\"v1\""),
+        ("cache-control", "no-cache"),
+        ("cache-control", "max-age=0, No-Cache"),
+        ("pragma", "no-cache"),
+    ] {
         assert_eq!(
-            replayed.get_all(&name).iter().count(),
-            2,
-            "the response had two {name} lines and the replay has {}: `HeaderMap::insert` \
-             replaces every earlier value of a name; copy with `append`, or clone the map \
-             and remove what must not go",
-            replayed.get_all(&name).iter().count()
+            coalescing_key(&get("/report", &[(name, value)])),
+            None,
+            "a request with `{name}: {value}` must not join a crowd: a range or \
+             conditional request gets a 206 or an empty 304 that must never reach a \
+             plain GET (nor a plain 200 reach it), and no-cache asks for an answer of \
+             its own"
         );
     }
+    assert_eq!(
+        coalescing_key(&get(
+            "/report",
+            &[
+                ("cache-control", "max-age=0"),
+                ("cache-control", "no-cache")
+            ]
+        )),
+        None,
+        "no-cache on the second Cache-Control line: read every line (`get_all`)"
+    );
     assert!(
-        !replayed.contains_key(header::SET_COOKIE),
-        "two Set-Cookie lines: neither may reach a crowd"
+        coalescing_key(&get("/report", &[("cache-control", "max-age=60")])).is_some(),
+        "Cache-Control: max-age=60 does not ask for a fresh answer: coalesce it"
+    );
+}
+
+fn response(headers: &[(&str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    map.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    for (name, value) in headers {
+        map.append(
+            axum::http::HeaderName::from_bytes(name.as_bytes()).expect("a valid name"),
+            HeaderValue::from_str(value).expect("a valid value"),
+        );
+    }
+    map
+}
+
+#[test]
+fn a_plain_response_may_be_shared() {
+    for headers in [
+        &[][..],
+        &[("cache-control", "public, max-age=60")],
+        &[("cache-control", "no-cache")],
+        &[("vary", "Accept-Encoding")],
+        &[("vary", "accept, accept-language"), ("vary", "Cookie")],
+    ] {
+        assert!(
+            may_share(&response(headers)),
+            "{headers:?}: nothing here belongs to one client, and every header a `Vary` \
+             names is in the key: share it, or the layer saves nothing"
+        );
+    }
+}
+
+#[test]
+fn a_response_that_sets_a_cookie_is_never_shared() {
+    assert!(
+        !may_share(&response(&[("set-cookie", "session=42")])),
+        "a cookie is one client's session, never a crowd's: five logins at once must \
+         give five sessions"
+    );
+}
+
+#[test]
+fn a_private_or_unstored_response_is_never_shared() {
+    for value in [
+        "private",
+        "no-store",
+        "max-age=60, Private",
+        "private=\"set-cookie\"",
+    ] {
+        assert!(
+            !may_share(&response(&[("cache-control", value)])),
+            "Cache-Control: {value}: the response says it is one user's, or must not be \
+             kept; compare each comma-separated item, in any case, before any `=`"
+        );
+    }
+}
+
+#[test]
+fn a_response_that_varies_outside_the_key_is_never_shared() {
+    for value in ["Origin", "accept-encoding, Origin", "*", "X-Tenant"] {
+        assert!(
+            !may_share(&response(&[("vary", value)])),
+            "Vary: {value}: the answer depends on a request header the key does not hold \
+             (or on anything, for `*`): callers who differ there would get each other's \
+             answer"
+        );
+    }
+}
+
+#[test]
+fn every_line_of_a_response_header_is_read() {
+    for lines in [
+        [
+            ("cache-control", "max-age=60"),
+            ("cache-control", "no-store"),
+        ],
+        [("vary", "accept-encoding"), ("vary", "origin")],
+    ] {
+        assert!(
+            !may_share(&response(&lines)),
+            "{lines:?}: the rule's word is on the second line. `headers.get` reads the \
+             first alone; read every line (`get_all`)"
+        );
+    }
+}
+
+#[test]
+fn a_directive_is_a_whole_item_in_any_case() {
+    assert!(
+        may_share(&response(&[(
+            "cache-control",
+            "max-age=60, x-private-beta"
+        )])),
+        "`x-private-beta` is not `private`: compare whole items, not substrings, or \
+         responses that may be shared never are"
+    );
+    assert!(
+        !may_share(&response(&[("cache-control", "NO-STORE")])),
+        "directives are compared without regard to case"
     );
 }

@@ -164,13 +164,16 @@ pub const EXERCISES: &[Exercise] = &[
         "what may be coalesced, and how",
         mistakes: [
             "ex09_authorization_only",
-            "ex09_first_value_only",
-            "ex09_insert_keeps_one_value",
+            "ex09_conditionals_partly",
             "ex09_every_header",
+            "ex09_first_line_only",
+            "ex09_first_value_only",
+            "ex09_no_host",
             "ex09_no_query",
             "ex09_path_and_query_glued",
             "ex09_refuses_listed_methods",
-            "ex09_replays_set_cookie",
+            "ex09_set_cookie_only",
+            "ex09_substring_match",
         ]
     ),
 ];

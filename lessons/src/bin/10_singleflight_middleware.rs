@@ -1,38 +1,41 @@
-//! Lesson 10: singleflight as an axum middleware.
+//! Lesson 10: singleflight in front of handlers, as a tower layer.
 //!
-//! Fifty identical requests arrive together; the middleware runs the handler once and
+//! Fifty identical requests arrive together; the layer runs the handler once and
 //! replays its response (status, headers, body) to all fifty. The gin article does the
-//! same in Go; here the safety rules come first: only GET and HEAD, a key that includes
-//! the credentials (so that one user's answer never reaches another), no `Set-Cookie`
-//! in a shared replay, and no sharing of bodies above a size cap.
+//! same in Go; here each safety rule gets a crowd of its own, and a figure that would
+//! come out otherwise without it: virtual hosts, conditional requests, an identity an
+//! auth layer resolved, logins that set cookies, a body too large to share, a stream, a
+//! body that breaks off half-way.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use axum::Router;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::from_fn_with_state;
-use axum::response::IntoResponse;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures::future::join_all;
 use lessons::kit::{
     Door, Flags, Latency, Narrator, Report, Serve, SlowBackend, TestServer, run_lesson, through,
 };
-use lessons::singleflight::coalesce::{Coalescer, coalesce};
-use reqwest::Method;
+use lessons::scenarios::bodies::{BreaksOff, long_poll};
+use lessons::singleflight::coalesce::CoalesceLayer;
+use reqwest::RequestBuilder;
 
-const ABOUT: &str = "Lesson 10: a coalescing middleware that replays responses, safely";
+const ABOUT: &str = "Lesson 10: a coalescing layer that replays responses, safely";
 
 /// Identical requests sent at once.
 const REQUESTS: usize = 50;
 
-/// The largest response body the middleware buffers to share.
-const MAX_SHARED_BODY: usize = 1 << 20;
+/// The largest response body the layer buffers to share.
+const MAX_SHARED_BODY: usize = 64 * 1024;
 
 // ANCHOR: app
-/// The handlers' state: the slow report backend, and how many times a handler ran.
+/// The handlers' state: the slow backend, and how many times a handler ran.
 #[derive(Clone)]
 struct App {
     db: SlowBackend,
@@ -52,69 +55,132 @@ async fn report(State(app): State<App>) -> String {
     format!("daily report, run {}", app.run("report").await)
 }
 
-/// Depends on who asks.
-async fn me(State(app): State<App>, headers: HeaderMap) -> String {
-    let user = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or("anonymous")
-        .to_owned();
-    app.run("me").await;
+/// Depends on the site asked for: one server, several virtual hosts.
+async fn home(State(app): State<App>, headers: HeaderMap) -> String {
+    app.run("home").await;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    format!("the home page of {}", host.unwrap_or("nobody"))
+}
+
+/// Answers "not modified" to a client that has the current version.
+async fn article(State(app): State<App>, headers: HeaderMap) -> Response {
+    app.run("article").await;
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    ([(header::ETAG, "\"v1\"")], "the whole article").into_response()
+}
+
+/// Depends on who asks, as the auth layer resolved it.
+async fn account(State(app): State<App>, request: Request) -> String {
+    app.run("account").await;
+    let user = request
+        .extensions()
+        .get::<UserId>()
+        .map_or("nobody", |user| user.0);
     format!("the account of {user}")
 }
 
 /// Starts a session: a response with a cookie that belongs to one client.
-async fn welcome(State(app): State<App>) -> impl IntoResponse {
-    let run = app.run("welcome").await;
+async fn login(State(app): State<App>) -> impl IntoResponse {
+    let run = app.run("login").await;
     (
         [(header::SET_COOKIE, format!("session={run}; HttpOnly"))],
         "welcome",
     )
 }
 
-/// A large export: bigger than the middleware will buffer.
+/// A large export: bigger than the layer will buffer.
 async fn export(State(app): State<App>) -> Vec<u8> {
     app.run("export").await;
     vec![b'x'; 2 * MAX_SHARED_BODY]
 }
 
-/// The routes behind the coalescing middleware, and in front of both the kit's door, so
-/// that the demo can let each crowd of requests in together (see `Door`).
-fn router(app: App, door: Door) -> Router {
-    Router::new()
-        .route("/report", get(report).post(report))
-        .route("/me", get(me))
-        .route("/welcome", get(welcome))
-        .route("/export", get(export))
-        .layer(from_fn_with_state(
-            Coalescer::new(MAX_SHARED_BODY),
-            coalesce,
-        ))
-        .layer(from_fn_with_state(door, through))
-        .with_state(app)
+/// A long poll: its first event at once, the next one whenever.
+async fn events(State(app): State<App>) -> Body {
+    app.run("events").await;
+    long_poll("event: hello\n\n")
+}
+
+/// A proxied response whose upstream hangs up half-way through.
+async fn proxied(State(app): State<App>) -> Body {
+    app.run("proxied").await;
+    Body::new(BreaksOff::after("the first half", 28))
 }
 // ANCHOR_END: app
 
+// ANCHOR: auth
+/// Who is asking, as the auth layer resolved it from an API key: an identity that is
+/// in no header the coalescing key holds.
+#[derive(Clone, Copy)]
+struct UserId(&'static str);
+
+/// The auth layer: turns the `x-api-key` header into a `UserId` extension.
+async fn authenticate(mut request: Request, next: Next) -> Response {
+    let user = match request.headers().get("x-api-key").map(|key| key.as_bytes()) {
+        Some(b"key-of-alice") => UserId("alice"),
+        Some(b"key-of-bob") => UserId("bob"),
+        _ => return (StatusCode::UNAUTHORIZED, "an API key, please\n").into_response(),
+    };
+    request.extensions_mut().insert(user);
+    next.run(request).await
+}
+// ANCHOR_END: auth
+
+// ANCHOR: layer
+/// The routes behind the coalescing layer, which sits inside the auth layer (so that
+/// the identity is resolved when it builds a key) and adds that identity to the key.
+fn router(app: App, door: Door) -> Router {
+    let coalesce = CoalesceLayer::new()
+        .max_body(MAX_SHARED_BODY)
+        .key_with(|head| {
+            Some(
+                head.extensions
+                    .get::<UserId>()
+                    .map_or("", |user| user.0)
+                    .to_owned(),
+            )
+        });
+    let accounts = Router::new()
+        .route("/account", get(account))
+        .layer(coalesce.clone())
+        .layer(from_fn(authenticate));
+    Router::new()
+        .route("/report", get(report).post(report))
+        .route("/", get(home))
+        .route("/article", get(article))
+        .route("/login", get(login))
+        .route("/export", get(export))
+        .route("/events", get(events))
+        .route("/proxied", get(proxied))
+        .layer(coalesce)
+        .merge(accounts)
+        .layer(from_fn_with_state(door, through))
+        .with_state(app)
+}
+// ANCHOR_END: layer
+
 // ANCHOR: drive
-/// Sends `n` requests at once, each from `user` (if any), and returns them.
-async fn at_once(
-    server: &TestServer,
-    n: usize,
-    method: Method,
-    path: &str,
-    user: Option<&str>,
-) -> Result<Vec<(StatusCode, HeaderMap, String)>> {
-    let calls = (0..n).map(|_| {
-        let mut request = server.client().request(method.clone(), server.url(path));
-        if let Some(user) = user {
-            request = request.bearer_auth(user);
-        }
-        async move {
-            let response = request.send().await?;
-            let (status, headers) = (response.status(), response.headers().clone());
-            anyhow::Ok((status, headers, response.text().await?))
-        }
+/// What a client got.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// Sends every request at once, and reads every answer.
+async fn at_once(requests: impl IntoIterator<Item = RequestBuilder>) -> Result<Vec<Answer>> {
+    let calls = requests.into_iter().map(|request| async move {
+        let response = request.send().await?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = response.text().await.unwrap_or_default();
+        anyhow::Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     });
     join_all(calls).await.into_iter().collect()
 }
@@ -127,94 +193,167 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let door = Door::default();
     let server = TestServer::start(router(app.clone(), door.clone())).await?;
     let runs = || app.runs.load(Ordering::SeqCst);
-    // "At once" means together at the middleware: each crowd is lined up at the door and
+    let get = |path: &str| server.client().get(server.url(path));
+    // "At once" means together at the layer: each crowd is lined up at the door and
     // let in when its last request has arrived, however long the connections took.
     let crowd = |size| door.line_up(size);
+    let mut report = Report::new().with("requests", REQUESTS);
 
     narrator.scenario(format!("{REQUESTS} identical GETs at once"));
     crowd(REQUESTS);
-    let answers = at_once(&server, REQUESTS, Method::GET, "/report", None).await?;
-    let same_body = answers.iter().all(|(_, _, body)| *body == answers[0].2);
+    let answers = at_once((0..REQUESTS).map(|_| get("/report"))).await?;
+    let same = answers.iter().all(|answer| answer.body == answers[0].body);
     narrator.say(
         "client",
-        format!(
-            "{} answers, all \"{}\": {same_body}",
-            answers.len(),
-            answers[0].2
-        ),
+        format!("{REQUESTS} answers, all \"{}\": {same}", answers[0].body),
     );
-    let report_runs = runs();
-    narrator.say("server", format!("the handler ran {report_runs} time(s)"));
+    narrator.say("server", format!("the handler ran {} time(s)", runs()));
+    report = report.with("backend_calls", runs());
 
-    narrator.scenario("two users at once, ten requests each: a key per user");
-    let before = runs();
+    narrator.scenario("two virtual hosts, ten requests each: the authority is in the key");
     crowd(20);
-    let (alice, bob) = tokio::join!(
-        at_once(&server, 10, Method::GET, "/me", Some("alice")),
-        at_once(&server, 10, Method::GET, "/me", Some("bob")),
-    );
-    let wrong = |answers: &[(StatusCode, HeaderMap, String)], user: &str| {
-        answers
-            .iter()
-            .filter(|(_, _, body)| !body.ends_with(user))
-            .count()
-    };
-    let cross_user_replays = wrong(&alice?, "alice") + wrong(&bob?, "bob");
-    let user_runs = runs() - before;
-    narrator.say(
-        "client",
-        format!("answers naming the wrong user: {cross_user_replays}"),
-    );
-    narrator.say(
-        "server",
-        format!("the handler ran {user_runs} times: once per user"),
-    );
+    let hosts = ["shop.example", "blog.example"];
+    let answers = at_once((0..20).map(|i| get("/").header(header::HOST, hosts[i % 2]))).await?;
+    let wrong = (0..20)
+        .filter(|&i| !answers[i].body.ends_with(hosts[i % 2]))
+        .count();
+    narrator.say("client", format!("answers for the other host: {wrong}"));
+    report = report.with("cross_host_replays", wrong);
 
-    narrator.scenario("a response that sets a cookie, shared by five");
-    crowd(5);
-    let answers = at_once(&server, 5, Method::GET, "/welcome", None).await?;
-    let cookies_replayed = answers
-        .iter()
-        .filter(|(_, headers, _)| headers.contains_key(header::SET_COOKIE))
+    narrator
+        .scenario("five plain GETs and five conditional ones: conditionals go straight through");
+    crowd(10);
+    let conditional = |i: usize| i % 2 == 1;
+    let answers = at_once((0..10).map(|i| match conditional(i) {
+        true => get("/article").header(header::IF_NONE_MATCH, "\"v1\""),
+        false => get("/article"),
+    }))
+    .await?;
+    let wrong = (0..10)
+        .filter(|&i| (answers[i].status == StatusCode::NOT_MODIFIED) != conditional(i))
         .count();
     narrator.say(
         "client",
-        format!("answers carrying Set-Cookie: {cookies_replayed} of 5"),
+        format!("a 304 to a plain GET, or a 200 to a conditional: {wrong}"),
     );
+    report = report.with("conditional_replays", wrong);
+
+    narrator.scenario("alice and bob, ten requests each: the identity the auth layer found");
+    let before = runs();
+    crowd(20);
+    let users = ["alice", "bob"];
+    let answers = at_once(
+        (0..20).map(|i| get("/account").header("x-api-key", format!("key-of-{}", users[i % 2]))),
+    )
+    .await?;
+    let wrong = (0..20)
+        .filter(|&i| !answers[i].body.ends_with(users[i % 2]))
+        .count();
+    narrator.say("client", format!("answers naming the other user: {wrong}"));
+    narrator.say(
+        "server",
+        format!("the handler ran {} times: once per user", runs() - before),
+    );
+    report = report
+        .with("identity_replays", wrong)
+        .with("user_backend_calls", runs() - before);
+
+    narrator.scenario("five logins at once: a response with a cookie is never shared");
+    crowd(5);
+    let answers = at_once((0..5).map(|_| get("/login"))).await?;
+    let mut cookies: Vec<_> = answers
+        .iter()
+        .filter_map(|answer| answer.headers.get(header::SET_COOKIE)?.to_str().ok())
+        .collect();
+    let received = cookies.len();
+    cookies.sort();
+    cookies.dedup();
+    narrator.say(
+        "client",
+        format!(
+            "sessions: {} different, in {received} answers",
+            cookies.len()
+        ),
+    );
+    report = report
+        .with("sessions_issued", cookies.len())
+        .with("cookies_replayed", received - cookies.len());
 
     narrator.scenario("five POSTs at once: never coalesced");
     let before = runs();
     crowd(5);
-    at_once(&server, 5, Method::POST, "/report", None).await?;
-    let post_runs = runs() - before;
-    narrator.say("server", format!("the handler ran {post_runs} times"));
+    at_once((0..5).map(|_| server.client().post(server.url("/report")))).await?;
+    narrator.say(
+        "server",
+        format!("the handler ran {} times", runs() - before),
+    );
+    report = report.with("post_backend_calls", runs() - before);
 
-    narrator.scenario("five GETs of a 2 MiB export: above the 1 MiB cap, not shared");
+    narrator.scenario(format!(
+        "{REQUESTS} GETs of a 128 KiB export: above the 64 KiB cap"
+    ));
     let before = runs();
-    crowd(5);
-    let answers = at_once(&server, 5, Method::GET, "/export", None).await?;
+    crowd(REQUESTS);
+    let answers = at_once((0..REQUESTS).map(|_| get("/export"))).await?;
     let complete = answers
         .iter()
-        .filter(|(_, _, body)| body.len() == 2 * MAX_SHARED_BODY)
+        .filter(|a| a.body.len() == 2 * MAX_SHARED_BODY)
         .count();
-    let export_runs = runs() - before;
-    narrator.say("client", format!("complete bodies: {complete} of 5"));
-    narrator.say("server", format!("the handler ran {export_runs} times: the flight that found the body too large, then each caller's own"));
+    let large_runs = runs() - before;
+    narrator.say(
+        "client",
+        format!("complete bodies: {complete} of {REQUESTS}"),
+    );
+    narrator.say(
+        "server",
+        format!("the handler ran {large_runs} times: the flight's own, then one per waiter"),
+    );
+    report = report
+        .with("large_complete", complete)
+        .with("large_body_runs", large_runs);
+
+    narrator.scenario("three long polls at once: a stream passes through as it comes");
+    crowd(3);
+    let polls = (0..3).map(|_| async {
+        let mut response = get("/events").send().await?;
+        let first = tokio::time::timeout(flags.ms(1_000), response.chunk()).await;
+        anyhow::Ok(matches!(first, Ok(Ok(Some(_)))))
+    });
+    let streamed = join_all(polls)
+        .await
+        .into_iter()
+        .filter(|got| matches!(got, Ok(true)))
+        .count();
+    narrator.say(
+        "client",
+        format!("first event received while the stream is open: {streamed} of 3"),
+    );
+    report = report.with("stream_passthrough", u8::from(streamed == 3));
+
+    narrator.scenario("ten GETs of a response whose body breaks off half-way");
+    let before = runs();
+    crowd(10);
+    let answers = at_once((0..10).map(|_| get("/proxied"))).await?;
+    let bad_gateway = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::BAD_GATEWAY)
+        .count();
+    narrator.say("client", format!("502 answers: {bad_gateway} of 10"));
+    narrator.say(
+        "server",
+        format!(
+            "the handler ran {} time(s): no herd of re-runs",
+            runs() - before
+        ),
+    );
+    report = report.with("failed_body_runs", runs() - before);
 
     server.shutdown().await?;
-    Ok(Report::new()
-        .with("requests", REQUESTS)
-        .with("backend_calls", report_runs)
-        .with("cross_user_replays", cross_user_replays)
-        .with("user_backend_calls", user_runs)
-        .with("set_cookie_replayed", cookies_replayed)
-        .with("post_backend_calls", post_runs)
-        .with("large_complete", complete)
-        .with("large_backend_calls", export_runs))
+    Ok(report)
 }
 // ANCHOR_END: drive
 
-// One thread: once a crowd is let in, every request reaches the middleware before any
+// One thread: once a crowd is let in, every request reaches the layer before any
 // handler's 100 ms call can end, however busy the machine (as in lesson 11).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
@@ -242,13 +381,23 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn identical_requests_share_one_run_and_nothing_leaks_between_users() {
+    async fn identical_requests_share_one_run_and_nothing_leaks_between_callers() {
         let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
-        assert_eq!(report.number("backend_calls"), 1, "{report}");
-        assert_eq!(report.number("cross_user_replays"), 0, "{report}");
-        assert_eq!(report.number("user_backend_calls"), 2, "{report}");
-        assert_eq!(report.number("set_cookie_replayed"), 0, "{report}");
-        assert_eq!(report.number("post_backend_calls"), 5, "{report}");
-        assert_eq!(report.number("large_complete"), 5, "{report}");
+        for (key, expected) in [
+            ("backend_calls", 1),
+            ("cross_host_replays", 0),
+            ("conditional_replays", 0),
+            ("identity_replays", 0),
+            ("user_backend_calls", 2),
+            ("sessions_issued", 5),
+            ("cookies_replayed", 0),
+            ("post_backend_calls", 5),
+            ("large_complete", REQUESTS as u64),
+            ("large_body_runs", REQUESTS as u64),
+            ("stream_passthrough", 1),
+            ("failed_body_runs", 1),
+        ] {
+            assert_eq!(report.number(key), expected, "{key}: {report}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Scenarios staged by more than one lesson: the broken lesson and its fixed twin
 //! face exactly the same backends and timings, so their figures compare.
 
+pub mod bodies;
 pub mod logging;
 pub mod timeouts;
 pub mod workers;

@@ -8,9 +8,13 @@ use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::sync::Notify;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Why a flight gave no value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +24,11 @@ pub enum FlightError<E> {
     /// The work panicked, with this message. It is not run again.
     Panicked(String),
     /// The flight ended without a result: its task was aborted, as when the runtime
-    /// shuts down.
+    /// shuts down, or cancelled by [`Group::shutdown`].
     Abandoned,
+    /// The flight's deadline passed first (see [`Group::with_deadline`]): the work was
+    /// dropped, and the key was free for a new flight at once.
+    TimedOut,
 }
 
 /// What one caller gets: the flight's result, and whether it went to other callers too.
@@ -53,6 +60,12 @@ struct Flights<K, V, E> {
     /// The flight under way for each key. A flight is known by its allocation
     /// (`Arc::ptr_eq`), so a finishing flight can tell its entry from a newer one.
     by_key: Mutex<HashMap<K, Arc<Flight<V, E>>>>,
+    /// How long a flight may take, if the group was given a deadline.
+    deadline: Option<Duration>,
+    /// The flights whose first caller left, flying on tasks of their own: a shutdown
+    /// can wait for them, and cancel them (`shutdown`).
+    handed_over: TaskTracker,
+    cancel_handed_over: CancellationToken,
 }
 
 impl<K, V, E> Clone for Group<K, V, E> {
@@ -65,9 +78,18 @@ impl<K, V, E> Clone for Group<K, V, E> {
 
 impl<K, V, E> Default for Group<K, V, E> {
     fn default() -> Self {
+        Group::with(None)
+    }
+}
+
+impl<K, V, E> Group<K, V, E> {
+    fn with(deadline: Option<Duration>) -> Self {
         Group {
             shared: Arc::new(Flights {
                 by_key: Mutex::default(),
+                deadline,
+                handed_over: TaskTracker::new(),
+                cancel_handed_over: CancellationToken::new(),
             }),
         }
     }
@@ -81,6 +103,8 @@ struct Flight<V, E> {
     result: OnceLock<Result<V, FlightError<E>>>,
     /// Wakes the callers once `result` is written.
     landed: Notify,
+    /// When the flight gives up, if the group has a deadline.
+    deadline: Option<Instant>,
 }
 
 impl<V, E> Flight<V, E> {
@@ -113,6 +137,14 @@ where
         Self::default()
     }
 
+    /// A group whose flights may take at most `deadline`. When it passes, every caller
+    /// of the flight gets [`FlightError::TimedOut`], the key is free for a new flight at
+    /// once, and the work is dropped. Waiters keep this deadline themselves, so that it
+    /// holds even when the first caller's future is kept but no longer polled.
+    pub fn with_deadline(deadline: Duration) -> Self {
+        Self::with(Some(deadline))
+    }
+
     // ANCHOR: run
     /// Runs `work` for `key`, unless a flight for `key` is already under way: then
     /// waits for that one's result instead, and `work` is dropped unpolled.
@@ -124,11 +156,29 @@ where
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
-        let (flight, to_fly) = self.join_or_start(key, work);
+        let (flight, to_fly, landing) = self.join_or_start(key, work);
         if let Some(to_fly) = to_fly {
-            Handover(Some(to_fly)).fly().await;
+            Handover {
+                flight: Some(to_fly),
+                flights: self.shared.clone(),
+            }
+            .fly()
+            .await;
         }
-        let result = flight.landed().await.clone();
+        let result = match (flight.deadline, landing) {
+            (Some(deadline), Some(landing)) => {
+                match tokio::time::timeout_at(deadline, flight.landed()).await {
+                    Ok(result) => result.clone(),
+                    Err(_) => {
+                        // The flight is late, and perhaps not even polled: this caller
+                        // lands it. Whoever writes the result first wins.
+                        landing.land(Err(FlightError::TimedOut));
+                        flight.landed().await.clone()
+                    }
+                }
+            }
+            _ => flight.landed().await.clone(),
+        };
         Outcome {
             result,
             shared: flight.callers.load(Ordering::SeqCst) > 1,
@@ -147,32 +197,83 @@ where
         self.shared.lock().len()
     }
 
+    /// Flights whose first caller left, now flying on a task of their own.
+    pub fn handed_over(&self) -> usize {
+        self.shared.handed_over.len()
+    }
+
+    /// For a graceful shutdown: waits up to `grace` for the flights handed over to
+    /// tasks of their own, then cancels those still flying (their callers, if any,
+    /// learn [`FlightError::Abandoned`]). Returns how many were cancelled. After it,
+    /// a flight whose first caller leaves is cancelled at once instead of handed over.
+    pub async fn shutdown(&self, grace: Duration) -> usize {
+        let tasks = &self.shared.handed_over;
+        tasks.close();
+        if tokio::time::timeout(grace, tasks.wait()).await.is_ok() {
+            return 0;
+        }
+        let cancelled = tasks.len();
+        self.shared.cancel_handed_over.cancel();
+        tasks.wait().await;
+        cancelled
+    }
+
     // ANCHOR: join_or_start
     /// Joins the flight for `key`, or starts one and returns it to fly. The lock is
     /// held only here, never across an `.await`.
-    fn join_or_start<F>(&self, key: K, work: F) -> (Arc<Flight<V, E>>, Option<FlightTask>)
+    ///
+    /// With a deadline, each caller also gets a `Landing` of its own, to end the
+    /// flight with if the deadline passes before it lands.
+    #[allow(clippy::type_complexity)] // three results, each named where it is used
+    fn join_or_start<F>(
+        &self,
+        key: K,
+        work: F,
+    ) -> (
+        Arc<Flight<V, E>>,
+        Option<FlightTask>,
+        Option<Landing<K, V, E>>,
+    )
     where
         F: Future<Output = Result<V, E>> + Send + 'static,
     {
         let mut by_key = self.shared.lock();
         if let Some(flight) = by_key.get(&key) {
             flight.callers.fetch_add(1, Ordering::SeqCst);
-            return (flight.clone(), None);
+            let flight = flight.clone();
+            drop(by_key);
+            let late = self.landing(&key, &flight);
+            return (flight, None, late);
         }
         let flight = Arc::new(Flight {
             callers: AtomicUsize::new(1),
             result: OnceLock::new(),
             landed: Notify::new(),
+            deadline: self
+                .shared
+                .deadline
+                .map(|deadline| Instant::now() + deadline),
         });
         by_key.insert(key.clone(), flight.clone());
         drop(by_key);
 
+        let late = self.landing(&key, &flight);
         let landing = Landing {
             flights: self.shared.clone(),
             key,
             flight: flight.clone(),
         };
-        (flight, Some(Box::pin(fly(work, landing))))
+        (flight.clone(), Some(Box::pin(fly(work, landing))), late)
+    }
+
+    /// A caller's own way to end a flight that passed its deadline.
+    fn landing(&self, key: &K, flight: &Arc<Flight<V, E>>) -> Option<Landing<K, V, E>> {
+        flight.deadline?;
+        Some(Landing {
+            flights: self.shared.clone(),
+            key: key.clone(),
+            flight: flight.clone(),
+        })
     }
     // ANCHOR_END: join_or_start
 }
@@ -185,26 +286,36 @@ type FlightTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// its own task (no task to spawn while it stays); if it is dropped before the flight
 /// lands, the rest of the flight is handed to a task of its own, so the work goes on
 /// for the others: Go's `context.WithoutCancel`, paid for only when a caller leaves.
-struct Handover(Option<FlightTask>);
+struct Handover<K, V, E> {
+    flight: Option<FlightTask>,
+    /// Where a handed-over flight is tracked, and cancelled at shutdown.
+    flights: Arc<Flights<K, V, E>>,
+}
 
-impl Handover {
+impl<K, V, E> Handover<K, V, E> {
     async fn fly(mut self) {
-        if let Some(flight) = self.0.as_mut() {
+        if let Some(flight) = self.flight.as_mut() {
             flight.await;
-            self.0 = None;
+            self.flight = None;
         }
     }
 }
 
-impl Drop for Handover {
+impl<K, V, E> Drop for Handover<K, V, E> {
     fn drop(&mut self) {
-        if let Some(rest) = self.0.take() {
-            // With no runtime left (it is shutting down), the flight is dropped here,
-            // and its landing tells the callers it was abandoned.
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(rest);
-            }
-        }
+        let Some(rest) = self.flight.take() else {
+            return;
+        };
+        // With no runtime left (it is shutting down), the flight is dropped here, and
+        // its landing tells the callers it was abandoned; the same after `shutdown`.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let cancel = self.flights.cancel_handed_over.clone();
+        let rest = async move {
+            cancel.run_until_cancelled(rest).await;
+        };
+        self.flights.handed_over.spawn_on(rest, &runtime);
     }
 }
 
@@ -215,16 +326,22 @@ impl<K: Hash + Eq, V, E> Flights<K, V, E> {
     }
 }
 
-/// The flight: runs the work, then lands with its result.
+/// The flight: runs the work (until its deadline, if any), then lands with its result.
 async fn fly<K, V, E, F>(work: F, landing: Landing<K, V, E>)
 where
     K: Hash + Eq,
     F: Future<Output = Result<V, E>>,
 {
-    let result = match AssertUnwindSafe(work).catch_unwind().await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(FlightError::Failed(error)),
-        Err(panic) => Err(FlightError::Panicked(panic_message(&*panic))),
+    let work = AssertUnwindSafe(work).catch_unwind();
+    let ended = match landing.flight.deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, work).await.ok(),
+        None => Some(work.await),
+    };
+    let result = match ended {
+        Some(Ok(Ok(value))) => Ok(value),
+        Some(Ok(Err(error))) => Err(FlightError::Failed(error)),
+        Some(Err(panic)) => Err(FlightError::Panicked(panic_message(&*panic))),
+        None => Err(FlightError::TimedOut),
     };
     landing.land(result);
 }
@@ -332,5 +449,97 @@ mod tests {
             Ok(7),
             "the work went on without its first caller"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_first_caller_kept_but_never_polled_holds_its_waiters_until_the_deadline() {
+        let group: Group<&str, u32, String> = Group::with_deadline(Duration::from_secs(1));
+        let mut first = Box::pin(group.run("key", async {
+            tokio::task::yield_now().await;
+            Ok(1)
+        }));
+        // Polled once: it has started the flight, and is then kept, never polled again
+        // (as a future held in a struct, or in a `select!` whose other branch runs on).
+        assert!(futures::poll!(first.as_mut()).is_pending());
+        let started = tokio::time::Instant::now();
+        let waiter = group.run("key", async { Ok(2) }).await;
+        assert_eq!(waiter.result, Err(FlightError::TimedOut));
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(group.in_flight(), 0, "the key is free at once");
+        let next = group.run("key", async { Ok(3) }).await;
+        assert_eq!(next.result, Ok(3));
+        drop(first);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_deadline_such_a_waiter_waits_as_long_as_the_first_caller_is_kept() {
+        // The limit of a group without a deadline, shown: this is why the coalescing
+        // layer always sets one.
+        let group: Group<&str, u32, String> = Group::new();
+        let mut first = Box::pin(group.run("key", async {
+            tokio::task::yield_now().await;
+            Ok(1)
+        }));
+        assert!(futures::poll!(first.as_mut()).is_pending());
+        let waiter = group.run("key", async { Ok(2) });
+        assert!(
+            tokio::time::timeout(Duration::from_secs(3600), waiter)
+                .await
+                .is_err(),
+            "an hour later, the waiter still waits on the unpolled flight"
+        );
+        assert_eq!(first.await.result, Ok(1), "polled again, it lands");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_flight_is_dropped_at_its_deadline() {
+        let group: Group<&str, u32, String> = Group::with_deadline(Duration::from_millis(500));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        struct CountsDrop(Arc<AtomicUsize>);
+        impl Drop for CountsDrop {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let guard = CountsDrop(dropped.clone());
+        let outcome = group
+            .run("key", async move {
+                let _guard = guard;
+                std::future::pending::<Result<u32, String>>().await
+            })
+            .await;
+        assert_eq!(outcome.result, Err(FlightError::TimedOut));
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            1,
+            "the hung work was dropped"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutdown_waits_for_handed_over_flights_then_cancels_the_rest() {
+        let group: Group<&str, u32, String> = Group::new();
+        for (key, takes) in [("quick", 100), ("slow", 10_000)] {
+            let first = group.run(key, async move {
+                tokio::time::sleep(Duration::from_millis(takes)).await;
+                Ok(1)
+            });
+            // The caller leaves at once: its flight is handed over to a task.
+            assert!(
+                tokio::time::timeout(Duration::from_millis(1), first)
+                    .await
+                    .is_err()
+            );
+        }
+        assert_eq!(group.handed_over(), 2);
+        let started = tokio::time::Instant::now();
+        let cancelled = group.shutdown(Duration::from_secs(1)).await;
+        assert_eq!(
+            cancelled, 1,
+            "the quick one landed within the grace, the slow one not"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(group.handed_over(), 0, "no task is left");
+        assert_eq!(group.in_flight(), 0, "no key is held");
     }
 }

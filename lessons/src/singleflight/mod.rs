@@ -17,7 +17,7 @@
 //! 7. the map is empty once every flight has ended, however it ended;
 //! 8. no lock is held across an `.await`, and different keys never wait on each other.
 //!
-//! [`coalesce`] puts the group in front of axum handlers, as a middleware.
+//! [`coalesce`] puts the group in front of any HTTP service, as a tower layer.
 
 pub mod coalesce;
 mod group;

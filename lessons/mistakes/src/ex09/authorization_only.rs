@@ -3,11 +3,11 @@
 use axum::http::header;
 use axum::http::request::Parts;
 
-pub use solutions::ex09_coalesce_key::{CoalesceKey, replay_headers};
+pub use solutions::ex09_coalesce_key::{CoalesceKey, may_share};
 
 pub fn coalescing_key(request: &Parts) -> Option<CoalesceKey> {
     let mut key = solutions::ex09_coalesce_key::coalescing_key(request)?;
-    key.varying
+    key.headers
         .retain(|(name, _)| name == header::AUTHORIZATION);
     Some(key)
 }

@@ -2,12 +2,12 @@
 
 use axum::http::request::Parts;
 
-pub use solutions::ex09_coalesce_key::{CoalesceKey, replay_headers};
+pub use solutions::ex09_coalesce_key::{CoalesceKey, may_share};
 
 pub fn coalescing_key(request: &Parts) -> Option<CoalesceKey> {
     let mut key = solutions::ex09_coalesce_key::coalescing_key(request)?;
     let mut seen = Vec::new();
-    key.varying.retain(|(name, _)| {
+    key.headers.retain(|(name, _)| {
         let first = !seen.contains(name);
         seen.push(name.clone());
         first

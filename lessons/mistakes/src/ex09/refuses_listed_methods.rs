@@ -3,7 +3,7 @@
 use axum::http::Method;
 use axum::http::request::Parts;
 
-pub use solutions::ex09_coalesce_key::{CoalesceKey, replay_headers};
+pub use solutions::ex09_coalesce_key::{CoalesceKey, may_share};
 
 pub fn coalescing_key(request: &Parts) -> Option<CoalesceKey> {
     let refused = [Method::POST, Method::PUT, Method::PATCH, Method::DELETE];
