@@ -367,10 +367,14 @@ async fn main() -> Result<()> {
             let runs = runs.clone();
             async move { format!("handler_runs={}\n", runs.load(Ordering::SeqCst)) }
         });
+        // The same handler without the layer, for scripts/bench-coalesce to compare.
+        let uncoalesced = get(report).with_state(app.clone());
         Serve {
             // An open door: under --serve, requests go straight in.
-            router: router(app, Door::default()).route("/stats", stats),
-            routes: vec!["/report", "/stats"],
+            router: router(app, Door::default())
+                .route("/stats", stats)
+                .route("/report/uncoalesced", uncoalesced),
+            routes: vec!["/report", "/report/uncoalesced", "/stats"],
         }
     })
     .await

@@ -61,6 +61,8 @@ impl Listener for CountingListener {
 
     async fn accept(&mut self) -> (CountedStream, SocketAddr) {
         let (stream, addr) = Listener::accept(&mut self.inner).await;
+        // Small responses go out at once, not held back waiting for an ACK (Nagle).
+        let _ = stream.set_nodelay(true);
         self.open.0.fetch_add(1, Ordering::SeqCst);
         (
             CountedStream {
