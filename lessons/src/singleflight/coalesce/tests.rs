@@ -16,17 +16,23 @@ use crate::scenarios::bodies::BreaksOff;
 
 type Reply = Response<Full<Bytes>>;
 
-/// A service that takes 100 ms and counts its runs; `answer` writes each response from
-/// the request and the run's number.
+/// A service that takes 100 ms (or `takes`) and counts its runs; `answer` writes each
+/// response from the request and the run's number.
 #[derive(Clone)]
 struct Counted {
     runs: Arc<AtomicUsize>,
+    takes: Duration,
 }
 
 impl Counted {
     fn new() -> Self {
+        Counted::taking(Duration::from_millis(100))
+    }
+
+    fn taking(takes: Duration) -> Self {
         Counted {
             runs: Arc::default(),
+            takes,
         }
     }
 
@@ -50,14 +56,14 @@ impl Counted {
     where
         B: http_body::Body<Data = Bytes, Error: Into<super::layer::BoxError>> + Send + 'static,
     {
-        let runs = self.runs.clone();
+        let (runs, takes) = (self.runs.clone(), self.takes);
         tower::Layer::layer(
             layer,
             service_fn(move |request: Request<Empty<Bytes>>| {
                 let (runs, answer) = (runs.clone(), answer.clone());
                 async move {
                     let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(takes).await;
                     Ok::<_, Infallible>(answer(&request, run))
                 }
             }),
@@ -429,4 +435,63 @@ async fn post_and_head_are_never_mixed_with_get() {
     );
     assert_eq!(counted.runs(), 1 + 1 + 3);
     let _ = Method::GET;
+}
+
+#[test]
+fn on_many_threads_no_caller_ever_gets_another_callers_answer() {
+    crate::kit::grading::threaded(|| async {
+        // Four users and two sites, sixteen callers each sending 200 requests in a row
+        // on eight worker threads: flights of 1 ms start and land all the time.
+        let counted = Counted::taking(Duration::from_millis(1));
+        let layer = CoalesceLayer::new().key_with(|head| {
+            head.extensions
+                .get::<UserId>()
+                .map(|user| user.0.to_owned())
+        });
+        let service = counted.behind(&layer, |request, run| {
+            let user = request.extensions().get::<UserId>().unwrap().0;
+            let host = request.headers()[header::HOST].to_str().unwrap();
+            let mut response = text(format!("{user}@{host}"));
+            if request.uri().path() == "/login" {
+                let cookie = HeaderValue::from_str(&format!("session={run}")).unwrap();
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        });
+        const USERS: [&str; 4] = ["alice", "bob", "carol", "dave"];
+        const HOSTS: [&str; 2] = ["shop.example", "blog.example"];
+        let callers = (0..16).map(|caller: usize| {
+            let service = service.clone();
+            tokio::spawn(async move {
+                let mut cookies = Vec::new();
+                for round in 0..200 {
+                    let (user, host) = (USERS[(caller + round) % 4], HOSTS[round % 2]);
+                    let path = if round % 10 == 0 { "/login" } else { "/page" };
+                    let request = get(path).header(header::HOST, host).extension(UserId(user));
+                    let answers =
+                        at_once(&service, vec![request.body(Empty::new()).unwrap()]).await;
+                    let (_, headers, body) = &answers[0];
+                    assert_eq!(
+                        *body,
+                        format!("{user}@{host}"),
+                        "round {round} of caller {caller}"
+                    );
+                    if let Some(cookie) = headers.get(header::SET_COOKIE) {
+                        cookies.push(cookie.to_str().unwrap().to_owned());
+                    }
+                }
+                cookies
+            })
+        });
+        let mut cookies = Vec::new();
+        for caller in join_all(callers).await {
+            cookies.extend(caller.expect("no caller panics"));
+        }
+        let issued = cookies.len();
+        cookies.sort();
+        cookies.dedup();
+        assert_eq!(issued, 16 * 20, "every login got a session");
+        assert_eq!(cookies.len(), issued, "no session went to two callers");
+        assert_eq!(layer.in_flight(), 0, "no flight is left");
+    });
 }
