@@ -1,18 +1,9 @@
 //! Wrong: `Cache-Control` and `Vary` are read with `headers.get`, the first line only: a `no-store` or an `Origin` on a second line is never seen, and the response is shared.
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, header};
+use lessons::singleflight::coalesce::KEY_HEADERS;
 
 pub use solutions::ex09_coalesce_key::{CoalesceKey, coalescing_key};
-
-const KEY_HEADERS: [HeaderName; 7] = [
-    header::HOST,
-    header::AUTHORIZATION,
-    header::PROXY_AUTHORIZATION,
-    header::COOKIE,
-    header::ACCEPT,
-    header::ACCEPT_ENCODING,
-    header::ACCEPT_LANGUAGE,
-];
 
 pub fn may_share(headers: &HeaderMap) -> bool {
     let items = |name| {
