@@ -6,8 +6,8 @@
 //! `/debug/tasks`; the live-task count on `/metrics` in Prometheus's text format; and
 //! a diff of two listings, before and after some load, that points at the leak.
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Result;
 use axum::Router;
@@ -78,6 +78,9 @@ struct Metrics {
     alive_tasks: Gauge<i64, AtomicI64>,
     /// Live tasks per registry name.
     named_tasks: Family<Vec<(String, String)>, Gauge<i64, AtomicI64>>,
+    /// Held from reading the figures to encoding them: two scrapes at once must not
+    /// see each other's half-updated gauges.
+    scraping: Mutex<()>,
 }
 
 impl Metrics {
@@ -95,27 +98,35 @@ impl Metrics {
             registry,
             alive_tasks,
             named_tasks,
+            scraping: Mutex::new(()),
         }
     }
 }
 
 /// `/metrics`: read the figures at scrape time, then encode them as Prometheus text.
 async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let metrics = &app.metrics;
+    // No `.await` below: a std mutex, held for microseconds.
+    let _scrape = metrics
+        .scraping
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     let alive = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
-    app.metrics
+    metrics
         .alive_tasks
         .set(i64::try_from(alive).unwrap_or(i64::MAX));
-    // A name with no live task left should read 0, not its last value: start afresh.
-    app.metrics.named_tasks.clear();
+    // A name with no live task left should be gone, not stuck at its last value.
+    metrics.named_tasks.clear();
     for group in app.tasks.snapshot().groups {
         let labels = vec![("name".to_owned(), group.name.to_owned())];
         let count = i64::try_from(group.count).unwrap_or(i64::MAX);
-        app.metrics.named_tasks.get_or_create(&labels).inc_by(count);
+        // Set, never added to: a gauge holds the figure now, whoever read it last.
+        metrics.named_tasks.get_or_create(&labels).set(count);
     }
     let mut body = String::new();
-    match encode(&mut body, &app.metrics.registry) {
+    match encode(&mut body, &metrics.registry) {
         Ok(()) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response(),
         Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -221,6 +232,27 @@ async fn main() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn scrapes_at_once_never_count_a_task_twice() {
+        let (router, app) = start(&Flags::for_test(7));
+        let server = TestServer::start(router).await.unwrap();
+        for _ in 0..5 {
+            server.get("/subscribe").await.unwrap();
+        }
+        let scrapes = (0..200).map(|_| server.get("/metrics"));
+        for scrape in futures::future::join_all(scrapes).await {
+            let (_, text) = scrape.unwrap();
+            let pumps = text
+                .lines()
+                .find(|line| line.starts_with("named_tasks{name=\"price-pump\"}"))
+                .and_then(|line| line.rsplit(' ').next())
+                .unwrap_or("missing");
+            assert_eq!(pumps, "5", "{text}");
+        }
+        drop(app);
+        server.shutdown().await.unwrap();
+    }
 
     #[tokio::test]
     async fn the_diff_points_at_the_leaking_spawn() {
