@@ -5,6 +5,9 @@
 #                                 line), once its stats route is listed
 #   stop_lesson                   Ctrl-C, then SIGKILL after 5 s; safe to call twice
 #   running PID                   whether a child process is still running
+#   read_stats                    the served lesson's live tasks, heap and resident
+#                                 memory, into stats_tasks, stats_heap, stats_rss
+#   ensure_wrk                    installs wrk from Debian if it is missing
 #
 # Everything stays on 127.0.0.1.
 
@@ -75,4 +78,31 @@ stop_lesson() {
         rm -f "$lesson_out"
     fi
     lesson_out=
+}
+
+# Reads the served lesson's figures into stats_tasks, stats_heap and stats_rss (KiB).
+read_stats() {
+    local line
+    line=$(curl --silent --show-error --noproxy '*' --max-time 2 "$addr/debug/stats") || return 1
+    [[ $line =~ alive_tasks=([0-9]+)\ heap_bytes=([0-9]+) ]] || return 1
+    stats_tasks=${BASH_REMATCH[1]}
+    stats_heap=${BASH_REMATCH[2]}
+    if [[ -r /proc/$lesson_pid/status ]]; then
+        stats_rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$lesson_pid/status")
+    else
+        stats_rss=$(ps -o rss= -p "$lesson_pid" | tr -d ' ')
+    fi
+    [[ $stats_rss =~ ^[0-9]+$ ]]
+}
+
+# wrk, from Debian when it is missing (as root); elsewhere, says how to install it.
+ensure_wrk() {
+    command -v wrk >/dev/null && return 0
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        echo "installing wrk from Debian" >&2
+        (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+    else
+        echo "wrk is needed (Debian: apt-get install wrk; Homebrew: brew install wrk)" >&2
+        return 1
+    fi
 }

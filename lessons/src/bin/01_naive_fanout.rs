@@ -98,9 +98,10 @@ async fn calls_during<T>(
     backend: &SlowBackend,
     request: impl Future<Output = T>,
 ) -> (T, Vec<Duration>) {
-    let before = backend.finished_durations().len();
+    let before = backend.stats().finished;
     let output = request.await;
-    (output, backend.finished_durations().split_off(before))
+    let calls = backend.stats().finished - before;
+    (output, backend.recent_durations(calls))
 }
 
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {

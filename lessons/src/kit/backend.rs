@@ -6,10 +6,12 @@
 //! proves that work went on after the response, or that it stopped.
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
@@ -119,10 +121,45 @@ struct Inner {
     cancelled: AtomicUsize,
     in_flight: AtomicUsize,
     peak_in_flight: AtomicUsize,
-    /// Calls started, per key: which of several callers is still calling.
+    /// Calls started, per key: which of several callers is still calling. At most
+    /// [`COUNTED_KEYS`] keys.
     started_per_key: Mutex<HashMap<String, usize>>,
-    /// How long each finished call took, in the order they finished.
-    finished_durations: Mutex<Vec<Duration>>,
+    /// How long the finished calls took: bounded however many calls a server under
+    /// load makes.
+    durations: Mutex<Durations>,
+}
+
+/// The durations of finished calls, in bounded memory: the most recent ones in order
+/// (for a lesson that looks at the calls one request made), and a histogram of all.
+struct Durations {
+    recent: VecDeque<Duration>,
+    all: Histogram<u64>,
+}
+
+/// How many distinct keys a backend counts calls for (`started_for`); calls for
+/// keys beyond them are counted in `stats` only.
+pub const COUNTED_KEYS: usize = 64;
+
+/// How many of the most recent durations are kept in order.
+pub const RECENT_DURATIONS: usize = 256;
+
+impl Durations {
+    fn new() -> Self {
+        Durations {
+            recent: VecDeque::with_capacity(RECENT_DURATIONS),
+            // Microseconds from 1 to an hour, three significant figures: a few KiB.
+            all: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("these bounds are valid"),
+        }
+    }
+
+    fn record(&mut self, took: Duration) {
+        if self.recent.len() == RECENT_DURATIONS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(took);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.all.saturating_record(micros.max(1));
+    }
 }
 
 impl SlowBackend {
@@ -139,7 +176,7 @@ impl SlowBackend {
                 in_flight: AtomicUsize::new(0),
                 peak_in_flight: AtomicUsize::new(0),
                 started_per_key: Mutex::default(),
-                finished_durations: Mutex::default(),
+                durations: Mutex::new(Durations::new()),
             }),
         }
     }
@@ -166,14 +203,18 @@ impl SlowBackend {
         started.get(key).copied().unwrap_or(0)
     }
 
-    /// How long each finished call took, measured by the backend, in the order they
-    /// finished.
-    pub fn finished_durations(&self) -> Vec<Duration> {
-        self.inner
-            .finished_durations
-            .lock()
-            .expect(NO_PANIC_HOLDING_LOCK)
-            .clone()
+    /// How long each of the last `n` finished calls took (at most
+    /// [`RECENT_DURATIONS`]), measured by the backend, in the order they finished.
+    pub fn recent_durations(&self, n: usize) -> Vec<Duration> {
+        let durations = self.inner.durations.lock().expect(NO_PANIC_HOLDING_LOCK);
+        let skip = durations.recent.len().saturating_sub(n);
+        durations.recent.iter().skip(skip).copied().collect()
+    }
+
+    /// The duration that `percent` of the finished calls took at most (0 if none).
+    pub fn duration_percentile(&self, percent: f64) -> Duration {
+        let durations = self.inner.durations.lock().expect(NO_PANIC_HOLDING_LOCK);
+        Duration::from_micros(durations.all.value_at_percentile(percent))
     }
 
     /// The counters as they are now.
@@ -204,12 +245,15 @@ impl<'a> CallInProgress<'a> {
         backend.started.fetch_add(1, Ordering::SeqCst);
         let now = backend.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         backend.peak_in_flight.fetch_max(now, Ordering::SeqCst);
-        *backend
-            .started_per_key
-            .lock()
-            .expect(NO_PANIC_HOLDING_LOCK)
-            .entry(key.to_owned())
-            .or_default() += 1;
+        let mut per_key = backend.started_per_key.lock().expect(NO_PANIC_HOLDING_LOCK);
+        // Keys are a lesson's own names ("heartbeat"), but a caller may pass anything
+        // (a log line): past a bound, new keys are not counted one by one.
+        if let Some(count) = per_key.get_mut(key) {
+            *count += 1;
+        } else if per_key.len() < COUNTED_KEYS {
+            per_key.insert(key.to_owned(), 1);
+        }
+        drop(per_key);
         backend.narrator.say(
             &backend.name,
             format!("{key}: started (takes {} ms)", latency.as_millis()),
@@ -226,10 +270,10 @@ impl<'a> CallInProgress<'a> {
         self.finished = true;
         self.backend.finished.fetch_add(1, Ordering::SeqCst);
         self.backend
-            .finished_durations
+            .durations
             .lock()
             .expect(NO_PANIC_HOLDING_LOCK)
-            .push(self.began.elapsed());
+            .record(self.began.elapsed());
         self.backend
             .narrator
             .say(&self.backend.name, format!("{}: finished", self.key));
@@ -270,6 +314,23 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_server_under_load_keeps_bounded_records() {
+        let db = SlowBackend::new("db", Latency::Fixed(ms(1)), &Narrator::quiet());
+        for _ in 0..2 * RECENT_DURATIONS {
+            db.call("k").await;
+        }
+        assert_eq!(db.recent_durations(usize::MAX).len(), RECENT_DURATIONS);
+        assert_eq!(db.stats().finished, 2 * RECENT_DURATIONS);
+        for n in 0..2 * COUNTED_KEYS {
+            db.call(&format!("line {n}")).await;
+        }
+        assert_eq!(db.started_for("k"), 2 * RECENT_DURATIONS);
+        assert_eq!(db.started_for("line 0"), 1);
+        assert_eq!(db.started_for(&format!("line {}", 2 * COUNTED_KEYS - 1)), 0);
+        assert_eq!(db.inner.started_per_key.lock().unwrap().len(), COUNTED_KEYS);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn records_calls_per_key_and_durations() {
         let db = SlowBackend::new(
             "db",
@@ -285,7 +346,9 @@ mod tests {
             ),
             (2, 1, 0)
         );
-        assert_eq!(db.finished_durations(), [ms(10), ms(10), ms(30)]);
+        assert_eq!(db.recent_durations(3), [ms(10), ms(10), ms(30)]);
+        assert_eq!(db.recent_durations(1), [ms(30)]);
+        assert_eq!(db.duration_percentile(100.0).as_millis(), 30);
     }
 
     #[tokio::test(start_paused = true)]
