@@ -271,5 +271,21 @@ fn bad_flags_are_refused_with_a_message() {
         .expect("running the lesson");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--seed seven: not a number"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'seven' for '--seed <N>'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_lists_every_flag_and_exits_0() {
+    let output = Command::new(env!("CARGO_BIN_EXE_00_test_server"))
+        .arg("--help")
+        .output()
+        .expect("running the lesson");
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for flag in ["--seed <N>", "--serve", "--scale <F>", "--help"] {
+        assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
+    }
 }

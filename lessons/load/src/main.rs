@@ -18,22 +18,19 @@ mod summary;
 
 use anyhow::{Result, ensure};
 
-use plan::{Command, USAGE};
+use plan::Command;
 use summary::Summary;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let plan = match plan::parse(std::env::args_os().skip(1)) {
         Ok(Command::Run(plan)) => plan,
-        Ok(Command::Help) => {
-            println!("{USAGE}");
+        Ok(Command::Help(text)) => {
+            print!("{text}");
             return Ok(());
         }
-        Err(error) => {
-            // A refused run is a usage error, like the lessons' bad flags: status 2.
-            eprintln!("load: {error:#}\n\n{USAGE}");
-            std::process::exit(2);
-        }
+        // A refused run is a usage error, like the lessons' bad flags: status 2.
+        Err(refused) => refused.exit(),
     };
     println!("{plan}");
     let run = send::send_all(&plan).await?;

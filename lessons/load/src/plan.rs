@@ -1,28 +1,17 @@
 //! The command line: which URL to load, how hard, and the limits that keep a run small.
 //!
-//! Parsed with the standard library alone, like the lessons' own flags. The target must
-//! be this machine: the tool exists to load the course's servers, never anyone else's.
-//! And a run must end: the counts are capped, every request has a timeout, and a run
-//! whose every request could time out must still fit in ten minutes.
+//! Parsed with clap, like the lessons' own flags. The target must be this machine: the
+//! tool exists to load the course's servers, never anyone else's. And a run must end:
+//! the counts are capped, every request has a timeout, and a run whose every request
+//! could time out must still fit in ten minutes.
 
-use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::fmt;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use reqwest::Url;
-
-pub const USAGE: &str = "\
-usage: load URL --requests N --concurrency C [--timeout-ms T]
-
-Sends exactly N GET requests to URL, at most C at a time, and sums up the answers.
-URL must be on this machine: http://127.0.0.1, http://localhost or http://[::1].
-
-options:
-  --requests N      how many requests to send, 1 to 100000
-  --concurrency C   how many may be in flight at once, 1 to 1000
-  --timeout-ms T    how long each request may take, 1 to 30000 (default 2000)
-  --help            print this help";
 
 /// The most requests one run may send.
 pub const MAX_REQUESTS: usize = 100_000;
@@ -38,13 +27,33 @@ pub const MAX_WORST_CASE: Duration = Duration::from_secs(10 * 60);
 /// The hosts a run may target, as `Url` spells them: loopback, nothing else.
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 
+/// Sends exactly N GET requests to URL, at most C at a time, and sums up the answers.
+/// URL must be on this machine: http://127.0.0.1, http://localhost or http://[::1].
+#[derive(Debug, Parser)]
+#[command(name = "load", disable_version_flag = true)]
+struct Args {
+    /// Where every GET goes: a loopback http:// URL
+    #[arg(value_parser = loopback_url)]
+    url: Url,
+    /// How many requests to send, 1 to 100000
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_REQUESTS as u64))]
+    requests: u64,
+    /// How many may be in flight at once, 1 to 1000
+    #[arg(long, value_name = "C", value_parser = clap::value_parser!(u64).range(1..=MAX_CONCURRENCY as u64))]
+    concurrency: u64,
+    /// How long each request may take, 1 to 30000 milliseconds
+    #[arg(long, value_name = "T", default_value_t = DEFAULT_TIMEOUT_MS,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_MS))]
+    timeout_ms: u64,
+}
+
 /// What the command line asks for.
 #[derive(Debug, PartialEq)]
 pub enum Command {
     /// Send the load.
     Run(LoadPlan),
-    /// Print the usage and stop.
-    Help,
+    /// Print this help, and stop.
+    Help(String),
 }
 
 /// One run, checked: a loopback URL and counts within the limits.
@@ -61,76 +70,51 @@ pub struct LoadPlan {
 }
 
 /// Parses the arguments (without the program name) and checks the run they describe.
-pub fn parse<I, S>(args: I) -> Result<Command>
+/// A refusal is clap's error: print it with `exit()` (status 2).
+pub fn parse<I, S>(args: I) -> Result<Command, clap::Error>
 where
     I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
+    S: Into<OsString> + Clone,
 {
-    let args = args
-        .into_iter()
-        .map(|arg| utf8(arg.as_ref()).map(str::to_owned))
-        .collect::<Result<Vec<_>>>()?;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     // Whoever asks for help gets it, even on a command line that would be refused.
     if args.iter().any(|arg| arg == "--help" || arg == "-h") {
-        return Ok(Command::Help);
+        return Ok(Command::Help(Args::command().render_help().to_string()));
     }
-    let mut url = None;
-    let mut requests = None;
-    let mut concurrency = None;
-    let mut timeout_ms = DEFAULT_TIMEOUT_MS;
-    let mut args = args.iter().map(String::as_str);
-    while let Some(arg) = args.next() {
-        match arg {
-            "--requests" => requests = Some(number(&mut args, "--requests")?),
-            "--concurrency" => concurrency = Some(number(&mut args, "--concurrency")?),
-            "--timeout-ms" => timeout_ms = number(&mut args, "--timeout-ms")?,
-            flag if flag.starts_with('-') => bail!("unknown option {flag}"),
-            target => {
-                ensure!(url.is_none(), "one URL only, got a second: {target}");
-                url = Some(loopback_url(target)?);
-            }
+    let program = std::iter::once(OsString::from("load"));
+    let args = match Args::try_parse_from(program.chain(args)) {
+        Ok(args) => args,
+        Err(error) if error.kind() == ErrorKind::DisplayHelp => {
+            return Ok(Command::Help(error.to_string()));
         }
-    }
-    let plan = LoadPlan {
-        url: url.context(
-            "which URL? e.g. load http://127.0.0.1:3000/ --requests 100 --concurrency 10",
-        )?,
-        requests: usize::try_from(requests.context("--requests N is required")?)?,
-        concurrency: usize::try_from(concurrency.context("--concurrency C is required")?)?,
-        timeout: Duration::from_millis(timeout_ms),
+        Err(error) => return Err(error),
     };
-    plan.check_bounds()?;
+    let plan = LoadPlan {
+        url: args.url,
+        // Both within the ranges above, far below usize::MAX.
+        requests: args.requests as usize,
+        concurrency: args.concurrency as usize,
+        timeout: Duration::from_millis(args.timeout_ms),
+    };
+    plan.check_worst_case()
+        .map_err(|problem| Args::command().error(ErrorKind::ValueValidation, problem))?;
     Ok(Command::Run(plan))
 }
 
 impl LoadPlan {
-    /// Refuses a run that would be too big or could go on for too long.
-    fn check_bounds(&self) -> Result<()> {
-        ensure!(
-            (1..=MAX_REQUESTS).contains(&self.requests),
-            "--requests must be from 1 to {MAX_REQUESTS}, got {}",
-            self.requests
-        );
-        ensure!(
-            (1..=MAX_CONCURRENCY).contains(&self.concurrency),
-            "--concurrency must be from 1 to {MAX_CONCURRENCY}, got {}",
-            self.concurrency
-        );
-        ensure!(
-            (1..=MAX_TIMEOUT_MS).contains(&self.timeout_ms()),
-            "--timeout-ms must be from 1 to {MAX_TIMEOUT_MS}, got {}",
-            self.timeout_ms()
-        );
+    /// Refuses a run that could go on for too long.
+    fn check_worst_case(&self) -> Result<(), String> {
         // Requests go out in waves of `concurrency`; if each one times out, every
         // wave lasts the whole timeout.
         let worst_case = self.timeout * u32::try_from(self.waves()).unwrap_or(u32::MAX);
-        ensure!(
-            worst_case <= MAX_WORST_CASE,
-            "this run could last {} s if every request timed out (the limit is {} s): \
-             raise --concurrency, or lower --requests or --timeout-ms",
-            worst_case.as_secs(),
-            MAX_WORST_CASE.as_secs()
-        );
+        if worst_case > MAX_WORST_CASE {
+            return Err(format!(
+                "this run could last {} s if every request timed out (the limit is {} s): \
+                 raise --concurrency, or lower --requests or --timeout-ms",
+                worst_case.as_secs(),
+                MAX_WORST_CASE.as_secs()
+            ));
+        }
         Ok(())
     }
 
@@ -158,54 +142,44 @@ impl fmt::Display for LoadPlan {
 }
 
 /// Parses `target` and accepts it only if it names this machine, over plain HTTP.
-fn loopback_url(target: &str) -> Result<Url> {
-    let url = Url::parse(target).with_context(|| format!("not a URL: {target}"))?;
-    ensure!(
-        url.scheme() == "http",
-        "only http:// URLs can be loaded, got {}://",
-        url.scheme()
-    );
+fn loopback_url(target: &str) -> Result<Url, String> {
+    let url = Url::parse(target).map_err(|error| format!("not a URL: {error}"))?;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "only http:// URLs can be loaded, got {}://",
+            url.scheme()
+        ));
+    }
     // `Url` has already normalised the host: `LOCALHOST` is `localhost`, `[0::1]` is
     // `[::1]`, `127.1` is `127.0.0.1`, so comparing spellings is enough.
     let host = url.host_str().unwrap_or_default();
-    ensure!(
-        LOOPBACK_HOSTS.contains(&host),
-        "refusing to load {host:?}: this tool only sends to this machine \
-         (127.0.0.1, localhost or [::1])"
-    );
+    if !LOOPBACK_HOSTS.contains(&host) {
+        return Err(format!(
+            "refusing to load {host:?}: this tool only sends to this machine \
+             (127.0.0.1, localhost or [::1])"
+        ));
+    }
     Ok(url)
-}
-
-/// The value after `flag`, as a whole number.
-fn number<'a>(args: &mut impl Iterator<Item = &'a str>, flag: &str) -> Result<u64> {
-    let value = args
-        .next()
-        .with_context(|| format!("{flag} needs a number"))?;
-    value
-        .parse()
-        .with_context(|| format!("{flag} needs a whole number, got {value:?}"))
-}
-
-fn utf8(arg: &OsStr) -> Result<&str> {
-    arg.to_str()
-        .with_context(|| format!("arguments must be UTF-8, got {arg:?}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(args: &[&str]) -> Result<LoadPlan> {
+    fn run(args: &[&str]) -> Result<LoadPlan, clap::Error> {
         match parse(args)? {
             Command::Run(plan) => Ok(plan),
-            Command::Help => bail!("asked for help"),
+            Command::Help(_) => panic!("no help was asked for"),
         }
     }
 
     fn refusal(args: &[&str]) -> String {
         match run(args) {
             Ok(plan) => panic!("{args:?} should be refused, got {plan:?}"),
-            Err(error) => format!("{error:#}"),
+            Err(error) => {
+                assert_eq!(error.exit_code(), 2, "a refusal is a usage error");
+                error.to_string()
+            }
         }
     }
 
@@ -332,16 +306,21 @@ mod tests {
     #[test]
     fn missing_or_malformed_values_are_explained() {
         let url = "http://127.0.0.1:1/";
-        assert!(refusal(&[url, "--concurrency", "1"]).contains("--requests N is required"));
-        assert!(refusal(&[url, "--requests", "1"]).contains("--concurrency C is required"));
-        assert!(refusal(&["--requests", "1", "--concurrency", "1"]).contains("which URL"));
-        assert!(refusal(&[url, "--requests"]).contains("needs a number"));
-        assert!(refusal(&[url, "--requests", "-3", "--concurrency", "1"]).contains("whole number"));
+        let required = "the following required arguments were not provided";
+        assert!(refusal(&[url, "--concurrency", "1"]).contains("--requests <N>"));
+        assert!(refusal(&[url, "--concurrency", "1"]).contains(required));
+        assert!(refusal(&[url, "--requests", "1"]).contains("--concurrency <C>"));
+        assert!(refusal(&["--requests", "1", "--concurrency", "1"]).contains("<URL>"));
+        assert!(refusal(&[url, "--requests"]).contains("a value is required"));
+        let message = refusal(&[url, "--requests", "ten", "--concurrency", "1"]);
+        assert!(message.contains("invalid value 'ten'"), "{message}");
+        let message = refusal(&[url, "--requests", "-3", "--concurrency", "1"]);
+        assert!(message.contains("'-3'"), "{message}");
+        assert!(refusal(&[url, "--rps", "5"]).contains("unexpected argument '--rps'"));
         assert!(
-            refusal(&[url, "--requests", "ten", "--concurrency", "1"]).contains("whole number")
+            refusal(&[url, url, "--requests", "1", "--concurrency", "1"])
+                .contains("unexpected argument")
         );
-        assert!(refusal(&[url, "--rps", "5"]).contains("unknown option --rps"));
-        assert!(refusal(&[url, url, "--requests", "1", "--concurrency", "1"]).contains("one URL"));
         assert!(
             refusal(&["not a url", "--requests", "1", "--concurrency", "1"]).contains("not a URL")
         );
@@ -349,7 +328,11 @@ mod tests {
 
     #[test]
     fn help_wins_over_everything_else() {
-        assert_eq!(parse(["--help"]).unwrap(), Command::Help);
-        assert_eq!(parse(["http://example.com/", "-h"]).unwrap(), Command::Help);
+        for args in [&["--help"][..], &["http://example.com/", "-h"]] {
+            let Command::Help(text) = parse(args).unwrap() else {
+                panic!("{args:?} asks for help");
+            };
+            assert!(text.contains("--concurrency <C>"), "{text}");
+        }
     }
 }

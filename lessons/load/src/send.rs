@@ -123,7 +123,7 @@ mod tests {
         ];
         match parse(args).unwrap() {
             Command::Run(plan) => plan,
-            Command::Help => panic!("no help was asked for"),
+            Command::Help(_) => panic!("no help was asked for"),
         }
     }
 

@@ -1,20 +1,38 @@
-//! The command-line flags every lesson shares.
-//!
-//! Three flags, parsed with the standard library alone: a lesson's interface is small
-//! enough that a parser crate would be more to read than the parsing it saves.
+//! The command-line flags every lesson shares, parsed with clap.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
+use clap::{CommandFactory, FromArgMatches, Parser};
 
-/// What `--help` prints, after the lesson's own one-line description.
-const USAGE: &str = "\
-options:
-  --seed N     seed the random latencies, to repeat a run exactly (default: a new seed)
-  --serve      keep the server up after the demo, for curl or a load tool (Ctrl-C stops)
-  --scale F    multiply every latency and timeout by F, from 0.5 to 20 (default 1;
-               10 is closer to the articles' seconds)
-  --help       print this help";
+/// The flags as clap reads them; [`Flags`] is what lessons use.
+#[derive(Debug, Parser)]
+#[command(disable_version_flag = true)]
+struct Args {
+    /// Seed the random latencies, to repeat a run exactly [default: a new seed]
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Keep the server up after the demo, for curl or a load tool (Ctrl-C stops)
+    #[arg(long)]
+    serve: bool,
+    /// Multiply every latency and timeout by F, from 0.5 to 20 (10 is closer to the
+    /// articles' seconds)
+    #[arg(long, value_name = "F", default_value_t = 1.0, value_parser = scale)]
+    scale: f64,
+}
+
+/// Below 0.5 the latencies approach the time a busy machine takes to schedule a
+/// task, and the lessons' figures become noise.
+fn scale(value: &str) -> Result<f64, String> {
+    let scale: f64 = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number"))?;
+    if !(0.5..=20.0).contains(&scale) {
+        return Err(format!(
+            "{scale} is out of range: keep it between 0.5 and 20"
+        ));
+    }
+    Ok(scale)
+}
 
 /// The flags of one lesson run.
 ///
@@ -45,68 +63,47 @@ impl Flags {
         }
     }
 
-    /// Reads the process's arguments. Prints help and exits on `--help`; exits with
-    /// status 2 and a message on a bad flag.
+    /// Reads the process's arguments, with `about` as the lesson's description. Prints
+    /// help and exits on `--help`; on a bad flag, clap's message and exit status 2.
     pub fn from_env(about: &str) -> Self {
-        match Self::parse(std::env::args().skip(1)) {
-            Ok(Some(flags)) => flags,
-            Ok(None) => {
-                println!("{about}\n\n{USAGE}");
-                std::process::exit(0);
-            }
-            Err(error) => {
-                eprintln!("error: {error:#}\n\n{USAGE}");
-                std::process::exit(2);
-            }
-        }
+        let matches = command(about).get_matches();
+        let args = Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+        Flags::from(args)
     }
 
     /// Parses arguments (without the program name). `Ok(None)` means help was asked for.
-    pub fn parse<I, S>(args: I) -> anyhow::Result<Option<Self>>
+    pub fn parse<I, S>(args: I) -> Result<Option<Self>, clap::Error>
     where
         I: IntoIterator<Item = S>,
-        S: AsRef<str>,
+        S: Into<std::ffi::OsString> + Clone,
     {
-        let mut flags = Flags {
-            seed: fresh_seed(),
-            serve: false,
-            scale: 1.0,
-        };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            match arg.as_ref() {
-                "--seed" => {
-                    let value = args.next().context("--seed needs a number")?;
-                    flags.seed = value
-                        .as_ref()
-                        .parse()
-                        .with_context(|| format!("--seed {}: not a number", value.as_ref()))?;
-                }
-                "--scale" => {
-                    let value = args.next().context("--scale needs a number")?;
-                    let scale: f64 = value
-                        .as_ref()
-                        .parse()
-                        .with_context(|| format!("--scale {}: not a number", value.as_ref()))?;
-                    // Below 0.5 the latencies approach the time a busy machine takes
-                    // to schedule a task, and the lessons' figures become noise.
-                    if !(0.5..=20.0).contains(&scale) {
-                        bail!("--scale {scale}: keep it between 0.5 and 20");
-                    }
-                    flags.scale = scale;
-                }
-                "--serve" => flags.serve = true,
-                "--help" | "-h" => return Ok(None),
-                other => bail!("unknown argument `{other}`"),
-            }
+        let program = std::iter::once(std::ffi::OsString::from("lesson"));
+        let args = program.chain(args.into_iter().map(Into::into));
+        match command("").try_get_matches_from(args) {
+            Ok(matches) => Ok(Some(Flags::from(Args::from_arg_matches(&matches)?))),
+            Err(error) if error.kind() == clap::error::ErrorKind::DisplayHelp => Ok(None),
+            Err(error) => Err(error),
         }
-        Ok(Some(flags))
     }
 
     /// `millis` milliseconds, multiplied by `--scale`.
     pub fn ms(&self, millis: u64) -> Duration {
         Duration::from_millis(millis).mul_f64(self.scale)
     }
+}
+
+impl From<Args> for Flags {
+    fn from(args: Args) -> Self {
+        Flags {
+            seed: args.seed.unwrap_or_else(fresh_seed),
+            serve: args.serve,
+            scale: args.scale,
+        }
+    }
+}
+
+fn command(about: &str) -> clap::Command {
+    Args::command().about(about.to_owned())
 }
 
 /// A seed for runs that did not ask for one; lessons print it so a run can be repeated.
@@ -130,7 +127,10 @@ mod tests {
     #[test]
     fn bad_input_is_reported_not_panicked() {
         let error = Flags::parse(["--seed", "seven"]).unwrap_err();
-        assert!(format!("{error:#}").contains("not a number"), "{error:#}");
+        assert_eq!(error.exit_code(), 2, "{error}");
+        assert!(error.to_string().contains("--seed"), "{error}");
+        let error = Flags::parse(["--scale", "30"]).unwrap_err();
+        assert!(error.to_string().contains("between 0.5 and 20"), "{error}");
         assert!(Flags::parse(["--scale"]).is_err());
         assert!(Flags::parse(["--scale", "0"]).is_err());
         assert!(Flags::parse(["--bogus"]).is_err());
