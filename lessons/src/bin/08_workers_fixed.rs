@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use anyhow::Result;
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lessons::kit::{
     Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, ms, run_lesson,
+    wait_until,
 };
 use lessons::scenarios::next_request;
 use lessons::scenarios::workers::{
@@ -29,6 +31,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceBuilder;
 
 const ABOUT: &str = "Lesson 08: load shedding, workers that stop, client timeouts";
 
@@ -108,6 +111,34 @@ async fn report(State(app): State<App>) -> (StatusCode, &'static str) {
 }
 // ANCHOR_END: handlers
 
+// ANCHOR: tower
+/// The same promise from tower's shelf: at most `WORKERS` jobs at once, and a 503 at
+/// once for a request that finds them all busy. No queue and no workers: the job runs
+/// in the request's own handler, so its client waits for it (and leaving cancels it).
+fn tower_jobs(jobs_db: SlowBackend) -> Router {
+    let limits = ServiceBuilder::new()
+        // LoadShed turns "not ready" into an error at once; this makes it a response.
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string())],
+                "busy: try again shortly\n",
+            )
+        }))
+        .load_shed()
+        .concurrency_limit(WORKERS);
+    let job = get(move || async move {
+        jobs_db.call("job").await;
+        StatusCode::OK
+    });
+    // `with_state` turns the handler into a service once, so that every request shares
+    // the one limit; left to be converted per request, each would get a limit of its own.
+    Router::new()
+        .route("/jobs/inline", job.route_layer(limits))
+        .with_state(())
+}
+// ANCHOR_END: tower
+
 /// The pool, started, with what stops it.
 struct Pool {
     router: Router,
@@ -115,6 +146,8 @@ struct Pool {
     workers: TaskTracker,
     /// The jobs' database the workers share: its counts tell what the jobs did.
     jobs_db: SlowBackend,
+    /// The database of the jobs run inline, behind tower's limits.
+    inline_db: SlowBackend,
 }
 
 fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
@@ -132,15 +165,18 @@ fn start(flags: &Flags, upstream: SocketAddr) -> Pool {
         upstream,
         client: upstream_client(),
     };
+    let inline_db = job_db(flags);
     let router = Router::new()
         .route("/enqueue", get(enqueue))
         .route("/report", get(report))
-        .with_state(app);
+        .with_state(app)
+        .merge(tower_jobs(inline_db.clone()));
     Pool {
         router,
         shutdown,
         workers,
         jobs_db,
+        inline_db,
     }
 }
 
@@ -175,6 +211,31 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         ),
     );
     let retry_after = jobs.retry_after.as_deref().unwrap_or("none");
+
+    narrator.scenario(format!(
+        "the same burst against tower's ConcurrencyLimit + LoadShed: {WORKERS} at once, no queue"
+    ));
+    let running_inline = || pool.inline_db.stats().in_flight;
+    let inline = burst_then_give_up(&server, "/jobs/inline", BURST, running_inline, patience).await;
+    // A job ends when hyper notices that its client hung up.
+    wait_until(ms(2000), || pool.inline_db.stats().in_flight == 0).await;
+    let inline_stats = pool.inline_db.stats();
+    narrator.say(
+        "client",
+        format!(
+            "{} told 503 at once, {} waited on their job and gave up after {} ms",
+            inline.with_status(503),
+            inline.failed,
+            patience.as_millis()
+        ),
+    );
+    narrator.say(
+        "server",
+        format!(
+            "jobs run: {}, cancelled with their clients: {}",
+            inline_stats.started, inline_stats.cancelled
+        ),
+    );
 
     let calls = BURST / 10;
     narrator.scenario(format!(
@@ -217,6 +278,9 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("shed_503", jobs.with_status(503))
         .with("gave_up", jobs.failed)
         .with("retry_after", retry_after)
+        .with("tower_jobs_run", inline_stats.started)
+        .with("tower_shed_503", inline.with_status(503))
+        .with("tower_jobs_cancelled", inline_stats.cancelled)
         .with("upstream_504", reports.with_status(504))
         .with("upstream_slowest_ms", reports.slowest.as_millis())
         .with("jobs_cut_short", cut_short)
@@ -230,7 +294,7 @@ async fn main() -> Result<()> {
     let (upstream, _holding) = hung_upstream().await?;
     run_lesson(ABOUT, demo, move |flags, _| Serve {
         router: start(flags, upstream).router,
-        routes: vec!["/enqueue", "/report"],
+        routes: vec!["/enqueue", "/jobs/inline", "/report"],
     })
     .await
 }
@@ -255,6 +319,17 @@ mod tests {
             "no client waits long enough to give up: {report}"
         );
         assert_eq!(report.get("retry_after"), Some("1"), "{report}");
+        assert_eq!(report.number("tower_jobs_run"), WORKERS as u64, "{report}");
+        assert_eq!(
+            report.number("tower_shed_503"),
+            (BURST - WORKERS) as u64,
+            "{report}"
+        );
+        assert_eq!(
+            report.number("tower_jobs_cancelled"),
+            WORKERS as u64,
+            "an inline job ends with its client: {report}"
+        );
         assert_eq!(
             report.number("upstream_504"),
             (BURST / 10) as u64,

@@ -495,3 +495,31 @@ fn on_many_threads_no_caller_ever_gets_another_callers_answer() {
         assert_eq!(layer.in_flight(), 0, "no flight is left");
     });
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_answers_as_catch_panic_layer_would_without_the_layer() {
+    // tower-http's CatchPanicLayer is what a route without coalescing would use: the
+    // same handler panic, the same status, so that adding the layer changes nothing
+    // for a client but the number of runs.
+    let panics = || {
+        service_fn(|_: Request<Empty<Bytes>>| async {
+            if true {
+                panic!("the handler broke");
+            }
+            Ok::<Reply, Infallible>(text(""))
+        })
+    };
+    let caught = tower::ServiceBuilder::new()
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .service(panics());
+    let without = caught
+        .oneshot(get("/broken").body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    let with = tower::Layer::layer(&CoalesceLayer::new(), panics())
+        .oneshot(get("/broken").body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(without.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(with.status(), without.status());
+}
