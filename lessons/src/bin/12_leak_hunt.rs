@@ -24,6 +24,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use tokio::sync::broadcast;
+use tokio_metrics::TaskMonitor;
 
 const ABOUT: &str = "Lesson 12: finding a leak with a task listing, a diff, and /metrics";
 
@@ -40,6 +41,9 @@ struct App {
     /// Price updates, for subscribers. Nothing is ever published in this demo.
     updates: broadcast::Sender<String>,
     metrics: Arc<Metrics>,
+    /// tokio-metrics' count of one kind of task: the pumps it instrumented, and how
+    /// many of those have been dropped (ended).
+    pumps: TaskMonitor,
 }
 
 /// Renders a report in the background: a task that ends.
@@ -56,11 +60,12 @@ async fn subscribe(State(app): State<App>) -> &'static str {
     let mut updates = app.updates.subscribe();
     // LEAK: this task ends only when the updates channel closes, and the app holds its
     // sender for as long as it runs. Nothing ties the task to the subscriber's session.
-    app.tasks.spawn("price-pump", async move {
+    let pump = async move {
         while let Ok(update) = updates.recv().await {
             let _ = update; // would be pushed to the subscriber
         }
-    });
+    };
+    app.tasks.spawn("price-pump", app.pumps.instrument(pump));
     "subscribed"
 }
 // ANCHOR_END: app
@@ -140,6 +145,7 @@ fn start(flags: &Flags) -> (Router, App) {
         db: SlowBackend::new("db", Latency::Fixed(flags.ms(20)), &Narrator::quiet()),
         updates,
         metrics: Arc::new(Metrics::new()),
+        pumps: TaskMonitor::new(),
     };
     let router = Router::new()
         .route("/report", get(report))
@@ -208,6 +214,17 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .unwrap_or("tokio_alive_tasks ?");
     narrator.say("GET", format!("/metrics  {alive_line}"));
     let metrics_alive_tasks = alive_line.rsplit(' ').next().unwrap_or("?").to_owned();
+    // ANCHOR: monitor
+    let pumps = app.pumps.cumulative();
+    let live_pumps = pumps.instrumented_count - pumps.dropped_count;
+    narrator.say(
+        "monitor",
+        format!(
+            "price-pump: {} instrumented, {} dropped, {live_pumps} alive",
+            pumps.instrumented_count, pumps.dropped_count
+        ),
+    );
+    // ANCHOR_END: monitor
 
     server.shutdown().await?;
     let leaking = grown.first();
@@ -216,7 +233,8 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("leaking_task", leaking.map_or("none", |group| group.name))
         .with("leaked_tasks", leaking.map_or(0, |group| group.count))
         .with("grown_groups", grown.len())
-        .with("metrics_alive_tasks", metrics_alive_tasks))
+        .with("metrics_alive_tasks", metrics_alive_tasks)
+        .with("monitor_live_pumps", live_pumps))
 }
 // ANCHOR_END: drive
 
@@ -260,6 +278,11 @@ mod tests {
         assert_eq!(report.get("leaking_task"), Some("price-pump"), "{report}");
         assert_eq!(report.number("leaked_tasks"), REQUESTS as u64, "{report}");
         assert_eq!(report.number("grown_groups"), 1, "reports finish: {report}");
+        assert_eq!(
+            report.number("monitor_live_pumps"),
+            REQUESTS as u64,
+            "tokio-metrics counts the same leak: {report}"
+        );
         assert!(
             report.number("metrics_alive_tasks") >= REQUESTS as u64,
             "{report}"
