@@ -289,3 +289,79 @@ fn help_lists_every_flag_and_exits_0() {
         assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
     }
 }
+
+/// Under `--serve`, a fixed lesson runs its own graceful shutdown on SIGTERM: serves a
+/// few requests to `path`, sends the signal, and returns everything it printed.
+#[cfg(unix)]
+fn serve_then_terminate(binary: &str, path: &str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut child = Command::new(binary)
+        .args(["--seed", "7", "--serve"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the lesson binary was built by cargo test");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped"));
+    let mut printed = String::new();
+    let started = Instant::now();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            lines.read_line(&mut line).expect("reading the lesson") > 0,
+            "{binary} ended before serving:\n{printed}"
+        );
+        printed.push_str(&line);
+        if let Some((_, rest)) = line.split_once("serving on http://") {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("an address")
+                .to_owned();
+        }
+        assert!(started.elapsed() < HANG_GUARD, "{binary} never served");
+    };
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(&addr).expect("the lesson serves");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("a request");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("an answer");
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    lines
+        .read_to_string(&mut printed)
+        .expect("the rest of the output");
+    let status = child.wait().expect("the lesson ends");
+    assert!(
+        status.success(),
+        "{binary} exited with {status}:\n{printed}"
+    );
+    printed
+}
+
+#[cfg(unix)]
+#[test]
+fn the_fixed_logger_flushes_on_sigterm_under_serve() {
+    let printed = serve_then_terminate(env!("CARGO_BIN_EXE_06_logger_fixed"), "/work");
+    assert!(printed.contains("SIGTERM: shutting down"), "{printed}");
+    assert!(printed.contains("flushed, then it ended"), "{printed}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_fixed_pool_stops_its_workers_on_sigterm_under_serve() {
+    let printed = serve_then_terminate(env!("CARGO_BIN_EXE_08_workers_fixed"), "/enqueue");
+    assert!(printed.contains("SIGTERM: shutting down"), "{printed}");
+    assert!(printed.contains("workers stopped: 0 left"), "{printed}");
+}

@@ -61,6 +61,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |_, _| Serve {
         router: router(),
         routes: vec!["/"],
+        on_shutdown: None,
     })
     .await
 }

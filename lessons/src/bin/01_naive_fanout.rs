@@ -142,6 +142,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, narrator| Serve {
         router: router(backend(flags, narrator)),
         routes: vec!["/sequential", "/concurrent", "/spawned"],
+        on_shutdown: None,
     })
     .await
 }

@@ -141,6 +141,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, narrator| Serve {
         router: router(Scenario::new(flags, narrator)),
         routes: STEPS.iter().map(|step| step.path).collect(),
+        on_shutdown: None,
     })
     .await
 }

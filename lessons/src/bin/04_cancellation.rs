@@ -284,6 +284,7 @@ async fn main() -> Result<()> {
             narrator,
         )),
         routes: vec!["/profile"],
+        on_shutdown: None,
     })
     .await
 }

@@ -223,6 +223,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, _| Serve {
         router: start(flags).router,
         routes: vec!["/blocking", "/unbounded"],
+        on_shutdown: None,
     })
     .await
 }

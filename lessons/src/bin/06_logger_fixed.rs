@@ -15,7 +15,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Narrator, Report, Serve, TaskGauge, TestServer, burst, heap_bytes, ms, run_lesson,
+    Flags, Narrator, OnShutdown, Report, Serve, TaskGauge, TestServer, burst, heap_bytes, ms,
+    run_lesson,
 };
 use lessons::scenarios::logging::{BURSTS, Sink, kib, log_line};
 use lessons::scenarios::next_request;
@@ -261,9 +262,33 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    run_lesson(ABOUT, demo, |flags, _| Serve {
-        router: router(start(flags).logger),
-        routes: vec!["/work", "/audit"],
+    run_lesson(ABOUT, demo, |flags, _| {
+        let running = start(flags);
+        let router = router(running.logger.clone());
+        // On Ctrl-C, the same shutdown the demo runs: stop, flush, wait.
+        let Running {
+            logger,
+            shutdown,
+            tracker,
+            writer,
+            ..
+        } = running;
+        let on_shutdown: OnShutdown = Box::new(move || {
+            Box::pin(async move {
+                let queued = logger.queued();
+                shutdown.cancel();
+                tracker.wait().await;
+                let flushed = writer.await.unwrap_or_default();
+                format!(
+                    "logger: {queued} lines queued at the signal, {flushed} flushed, then it ended"
+                )
+            })
+        });
+        Serve {
+            router,
+            routes: vec!["/work", "/audit"],
+            on_shutdown: Some(on_shutdown),
+        }
     })
     .await
 }

@@ -213,6 +213,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, move |flags, _| Serve {
         router: start(flags, upstream).0,
         routes: vec!["/enqueue", "/report"],
+        on_shutdown: None,
     })
     .await
 }

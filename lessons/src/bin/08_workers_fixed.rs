@@ -18,8 +18,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Narrator, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, ms, run_lesson,
-    wait_until,
+    Flags, Narrator, OnShutdown, Report, Serve, SlowBackend, TaskGauge, TestServer, burst, ms,
+    run_lesson, wait_until,
 };
 use lessons::scenarios::next_request;
 use lessons::scenarios::workers::{
@@ -292,9 +292,26 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let (upstream, _holding) = hung_upstream().await?;
-    run_lesson(ABOUT, demo, move |flags, _| Serve {
-        router: start(flags, upstream).router,
-        routes: vec!["/enqueue", "/jobs/inline", "/report"],
+    run_lesson(ABOUT, demo, move |flags, _| {
+        let pool = start(flags, upstream);
+        let (shutdown, workers, jobs_db) = (pool.shutdown, pool.workers, pool.jobs_db);
+        // On Ctrl-C, the same shutdown the demo runs: the token, then the tracker.
+        let on_shutdown: OnShutdown = Box::new(move || {
+            Box::pin(async move {
+                shutdown.cancel();
+                workers.wait().await;
+                format!(
+                    "workers stopped: {} left, {} jobs cut short",
+                    workers.len(),
+                    jobs_db.stats().cancelled
+                )
+            })
+        });
+        Serve {
+            router: pool.router,
+            routes: vec!["/enqueue", "/jobs/inline", "/report"],
+            on_shutdown: Some(on_shutdown),
+        }
     })
     .await
 }

@@ -199,6 +199,7 @@ async fn main() -> Result<()> {
             SlowBackend::new("db", Latency::Fixed(flags.ms(200)), narrator),
         )),
         routes: vec!["/value/config"],
+        on_shutdown: None,
     })
     .await
 }

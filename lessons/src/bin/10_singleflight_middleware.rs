@@ -375,6 +375,7 @@ async fn main() -> Result<()> {
                 .route("/stats", stats)
                 .route("/report/uncoalesced", uncoalesced),
             routes: vec!["/report", "/report/uncoalesced", "/stats"],
+            on_shutdown: None,
         }
     })
     .await

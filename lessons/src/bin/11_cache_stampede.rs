@@ -449,6 +449,7 @@ async fn main() -> Result<()> {
                 "/singleflight-only/config",
                 "/cache-singleflight/config",
             ],
+            on_shutdown: None,
         }
     })
     .await

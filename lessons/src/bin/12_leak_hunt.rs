@@ -243,6 +243,7 @@ async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, _| Serve {
         router: start(flags).0,
         routes: vec!["/report", "/subscribe", "/debug/tasks", "/metrics"],
+        on_shutdown: None,
     })
     .await
 }

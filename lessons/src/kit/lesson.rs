@@ -3,15 +3,23 @@
 
 use axum::Router;
 use axum::routing::get;
+use futures::future::BoxFuture;
 
 use super::{Flags, Narrator, Report, TestServer};
 
-/// What a lesson keeps up under `--serve`: its router, and the routes worth calling
-/// (printed as `curl` commands).
+/// What a lesson keeps up under `--serve`: its router, the routes worth calling
+/// (printed as `curl` commands), and, for a fixed lesson, its graceful shutdown.
 pub struct Serve {
     pub router: Router,
     pub routes: Vec<&'static str>,
+    /// Run on Ctrl-C (or SIGTERM) once the server has stopped taking requests: the
+    /// lesson's own shutdown (flush the logger, stop the workers), which says in one
+    /// line what it did.
+    pub on_shutdown: Option<OnShutdown>,
 }
+
+/// A lesson's graceful shutdown, for [`Serve::on_shutdown`].
+pub type OnShutdown = Box<dyn FnOnce() -> BoxFuture<'static, String> + Send>;
 
 /// Runs a lesson: `about` is its one-line title, `demo` plays it and returns the
 /// measured figures, `serve` builds what `--serve` keeps up afterwards.
@@ -30,6 +38,7 @@ pub struct Serve {
 ///     run_lesson("Lesson 99: an example", demo, |_, _| Serve {
 ///         router: Router::new().route("/", get(|| async { "hi" })),
 ///         routes: vec!["/"],
+///         on_shutdown: None,
 ///     })
 ///     .await
 /// }
@@ -48,7 +57,11 @@ pub async fn run_lesson(
     let report = demo(&flags, &narrator).await?;
     narrator.result(&report);
     if flags.serve {
-        let Serve { router, mut routes } = serve(&flags, &narrator);
+        let Serve {
+            router,
+            mut routes,
+            on_shutdown,
+        } = serve(&flags, &narrator);
         routes.push(STATS_ROUTE);
         let router = router.route(STATS_ROUTE, get(stats));
         // A lesson's demo may run on one thread, so that its counts never depend on
@@ -58,13 +71,19 @@ pub async fn run_lesson(
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        let serving = runtime.spawn(async move {
-            let server = TestServer::start(router).await?;
-            server.serve_until_ctrl_c(&narrator, &routes).await
+        let serving = runtime.spawn({
+            let narrator = narrator.clone();
+            async move {
+                let server = TestServer::start(router).await?;
+                server.serve_until_ctrl_c(&narrator, &routes).await
+            }
         });
         let served = serving.await;
         runtime.shutdown_background();
         served??;
+        if let Some(shutdown) = on_shutdown {
+            narrator.say("main", shutdown().await);
+        }
     }
     Ok(())
 }

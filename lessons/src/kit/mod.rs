@@ -25,7 +25,7 @@ pub use door::{DOOR_PATIENCE, Door, through};
 pub use flags::Flags;
 pub use heap::heap_bytes;
 pub use in_flight::{InFlight, InFlightGuard};
-pub use lesson::{STATS_ROUTE, Serve, run_lesson};
+pub use lesson::{OnShutdown, STATS_ROUTE, Serve, run_lesson};
 pub use narrate::Narrator;
 pub use paused::on_paused_clock;
 pub use registry::{TaskGroup, TaskRegistry, TaskSnapshot};

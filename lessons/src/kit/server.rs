@@ -131,10 +131,8 @@ impl TestServer {
         for route in routes {
             narrator.explain(format!("curl -s {}", self.url(route)));
         }
-        tokio::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
-        narrator.say("server", "Ctrl-C: shutting down");
+        let signal = stop_signal().await?;
+        narrator.say("server", format!("{signal}: shutting down"));
         self.shutdown().await
     }
 
@@ -152,6 +150,27 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         // Dropping a JoinHandle would leave the server running: cancel it instead.
         self.stop.cancel();
+    }
+}
+
+/// Waits for Ctrl-C, or on Unix for SIGTERM too (what `kill` and a container
+/// runtime send); returns which came.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        tokio::select! {
+            ctrl_c = tokio::signal::ctrl_c() => ctrl_c.map(|()| "Ctrl-C").context("waiting for Ctrl-C"),
+            _ = terminate.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        Ok("Ctrl-C")
     }
 }
 
