@@ -220,6 +220,41 @@ async fn cache_singleflight(
 }
 // ANCHOR_END: cache_singleflight
 
+// ANCHOR: moka
+/// Set-up 4, from the shelf: moka's cache coalesces by itself. `get_with` runs one
+/// `init` per key while the other callers of that key wait for its value, and the
+/// value is cached for the TTL: set-up 3 in one call.
+#[derive(Clone)]
+struct Moka {
+    cache: moka::future::Cache<String, String>,
+    db: Database,
+}
+
+async fn moka_cache(State(app): State<Moka>, Path(key): Path<String>) -> Answer {
+    let Moka { cache, db } = app;
+    let init_key = key.clone();
+    Ok(cache
+        .get_with(key, async move { db.query(&init_key).await })
+        .await)
+}
+// ANCHOR_END: moka
+
+/// A set-up's cache, the course's or moka's: what the driver fills, then expires.
+enum Stored {
+    Ours(Arc<Cache>),
+    Moka(moka::future::Cache<String, String>),
+}
+
+impl Stored {
+    /// Ends `key`'s life now, as if its TTL had run out.
+    async fn expire(&self, key: &str) {
+        match self {
+            Stored::Ours(cache) => cache.expire(key),
+            Stored::Moka(cache) => cache.invalidate(key).await,
+        }
+    }
+}
+
 /// One set-up: its name in the table and the result line, its route, and its own
 /// database, so that each one's queries are counted apart.
 struct Setup {
@@ -230,15 +265,18 @@ struct Setup {
     /// The route, with `{key}` where the key goes.
     route: &'static str,
     /// The set-up's cache, if it has one: filled, then expired, before the waves.
-    cache: Option<Arc<Cache>>,
+    cache: Option<Stored>,
     /// This set-up's database, and no other's.
     db: Database,
     /// The way into this set-up's route, where the driver lines up its waves.
     door: Door,
 }
 
-/// The three set-ups on one server, each with fresh state: a cache, a group, a database.
-fn stampede_server(query: Duration, ttl: Duration, narrator: &Narrator) -> (Router, [Setup; 3]) {
+/// The four set-ups on one server, each with fresh state: a cache, a group, a database.
+fn stampede_server(query: Duration, ttl: Duration, narrator: &Narrator) -> (Router, [Setup; 4]) {
+    let ours = Arc::new(Cache::new(ttl));
+    let (mut ours_1, mut ours_3) = (Some(ours.clone()), Some(Arc::new(Cache::new(ttl))));
+    let moka = moka::future::Cache::builder().time_to_live(ttl).build();
     let setups = [
         ("no protection", "no_protection", "/cache-only/{key}", true),
         (
@@ -253,12 +291,17 @@ fn stampede_server(query: Duration, ttl: Duration, narrator: &Narrator) -> (Rout
             "/cache-singleflight/{key}",
             true,
         ),
+        ("moka get_with", "moka", "/moka/{key}", true),
     ]
     .map(|(name, suffix, route, cached)| Setup {
         name,
         suffix,
         route,
-        cache: cached.then(|| Arc::new(Cache::new(ttl))),
+        cache: cached.then(|| match suffix {
+            "no_protection" => Stored::Ours(ours_1.take().expect("one cache each")),
+            "moka" => Stored::Moka(moka.clone()),
+            _ => Stored::Ours(ours_3.take().expect("one cache each")),
+        }),
         db: Database::new(query, narrator),
         door: Door::default(),
     });
@@ -267,7 +310,7 @@ fn stampede_server(query: Duration, ttl: Duration, narrator: &Narrator) -> (Rout
             setups[0].route,
             get(cache_only)
                 .with_state(CacheOnly {
-                    cache: setups[0].cache.clone().expect("set-up 1 has a cache"),
+                    cache: ours,
                     db: setups[0].db.clone(),
                 })
                 .layer(from_fn_with_state(setups[0].door.clone(), through)),
@@ -285,11 +328,23 @@ fn stampede_server(query: Duration, ttl: Duration, narrator: &Narrator) -> (Rout
             setups[2].route,
             get(cache_singleflight)
                 .with_state(CacheAndSingleflight {
-                    cache: setups[2].cache.clone().expect("set-up 3 has a cache"),
+                    cache: match &setups[2].cache {
+                        Some(Stored::Ours(cache)) => cache.clone(),
+                        _ => unreachable!("set-up 3 has the course's cache"),
+                    },
                     flights: Flights::new(),
                     db: setups[2].db.clone(),
                 })
                 .layer(from_fn_with_state(setups[2].door.clone(), through)),
+        )
+        .route(
+            setups[3].route,
+            get(moka_cache)
+                .with_state(Moka {
+                    cache: moka,
+                    db: setups[3].db.clone(),
+                })
+                .layer(from_fn_with_state(setups[3].door.clone(), through)),
         );
     (router, setups)
 }
@@ -317,16 +372,10 @@ async fn at_expiry(server: &TestServer, setup: &Setup, narrator: &Narrator) -> R
             format!("GET {path}: a miss, one query fills the cache"),
         );
         let (status, body) = server.get(&path).await?;
-        narrator.say(
-            "client",
-            format!(
-                "<- {status} {body:?}, cached for {} ms",
-                cache.ttl.as_millis()
-            ),
-        );
+        narrator.say("client", format!("<- {status} {body:?}, cached"));
         // Rather than wait out the TTL, end the entry's life now: the moment of expiry,
         // reached at once.
-        cache.expire(KEY);
+        cache.expire(KEY).await;
         narrator.say("cache", format!("{KEY}: expired"));
     } else {
         narrator.say("client", "no cache: every request goes through the group");
@@ -448,6 +497,7 @@ async fn main() -> Result<()> {
                 "/cache-only/config",
                 "/singleflight-only/config",
                 "/cache-singleflight/config",
+                "/moka/config",
             ],
             on_shutdown: None,
         }
@@ -482,6 +532,11 @@ mod tests {
             report.number("calls_cache_singleflight"),
             1,
             "cache + singleflight: one query fills the cache for everyone: {report}"
+        );
+        assert_eq!(
+            report.number("calls_moka"),
+            1,
+            "moka's get_with: one init per key, the value cached: {report}"
         );
     }
 }
