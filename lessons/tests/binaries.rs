@@ -254,7 +254,11 @@ fn lesson_11_holds_the_stampede_to_one_query() {
     assert_eq!(report.number("calls_no_protection"), 100, "{report}");
     assert_eq!(report.number("calls_singleflight"), 2, "{report}");
     assert_eq!(report.number("calls_cache_singleflight"), 1, "{report}");
-    assert_eq!(report.number("calls_moka"), 1, "moka coalesces by itself: {report}");
+    assert_eq!(
+        report.number("calls_moka"),
+        1,
+        "moka coalesces by itself: {report}"
+    );
     assert_eq!(report.number("errors"), 0, "{report}");
 }
 

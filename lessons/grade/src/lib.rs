@@ -21,6 +21,8 @@
 //!   rustc's errors, in cargo's JSON messages.
 //! * [`grader`]: lists a grader's tests and runs each alone, bounded in time.
 //! * [`hints`]: the three hints of each exercise, which one to show, and how.
+//! * [`watch`]: grades again on every save (`--watch`).
+//! * [`reset`]: puts an exercise's untouched stub back (`--reset`).
 //! * [`outcome`]: what the runs came to: passed, not started, failed, did not compile
 //!   or could not run, and the message to show.
 
@@ -29,6 +31,8 @@ pub mod executable;
 pub mod grader;
 pub mod hints;
 pub mod outcome;
+pub mod reset;
+pub mod watch;
 
 pub use catalog::{EXERCISES, Exercise};
 pub use outcome::Outcome;

@@ -24,10 +24,15 @@ Checks your exercises (lessons/exercises/src) in course order and stops at the f
 one that is not solved yet, with its first hint. Each exercise has three hints, each a
 step closer to the answer: 1 a nudge, 2 the tools, 3 nearly there.
 
-usage: cargo grade [--only ID] [--hint N | --hints] [--list]
-                   [--expect-unsolved | --expect-caught] [--help]
+usage: cargo grade [--only ID] [--hint N | --hints] [--watch] [--list]
+                   [--reset ID [--yes]] [--expect-unsolved | --expect-caught] [--help]
 
   --only ID           grade this exercise alone (ids: see --list)
+  --watch             grade again every time you save an exercise file; type q and
+                      Enter (or press Ctrl-C) to leave
+  --reset ID          put exercise ID's untouched stub back, after asking; your
+                      version is kept beside it as ID.rs.bak
+  --yes               with --reset: do not ask
   --hint N            show hint N (1, 2 or 3) of the exercise you are stuck on,
                       instead of hint 1
   --hints             show all three hints at once
@@ -46,6 +51,9 @@ struct Args {
     /// `--hint N` or `--hints`.
     hints: Option<Choice>,
     list: bool,
+    watch: bool,
+    reset: Option<&'static Exercise>,
+    yes: bool,
     expect_unsolved: bool,
     expect_caught: bool,
     help: bool,
@@ -78,6 +86,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 });
             }
             "--list" => parsed.list = true,
+            "--watch" => parsed.watch = true,
+            "--yes" => parsed.yes = true,
+            "--reset" => {
+                let id = args.next().ok_or("--reset needs an exercise id")?;
+                let (_, exercise) = catalog::find(&id)
+                    .ok_or_else(|| format!("no exercise is called {id}; see --list"))?;
+                parsed.reset = Some(exercise);
+            }
             "--expect-unsolved" => parsed.expect_unsolved = true,
             "--expect-caught" => parsed.expect_caught = true,
             "--help" | "-h" => parsed.help = true,
@@ -103,6 +119,9 @@ fn main() -> ExitCode {
         list();
         return ExitCode::SUCCESS;
     }
+    if let Some(exercise) = args.reset {
+        return reset(exercise, args.yes);
+    }
 
     let chosen: Vec<(usize, &Exercise)> = EXERCISES
         .iter()
@@ -114,8 +133,10 @@ fn main() -> ExitCode {
         expect_unsolved(&chosen)
     } else if args.expect_caught {
         expect_caught(&chosen)
+    } else if args.watch {
+        watch(&chosen, args.only, args.hints.unwrap_or_default())
     } else {
-        grade(&chosen, args.only, args.hints.unwrap_or_default())
+        grade(&chosen, args.only, args.hints.unwrap_or_default()).map(|(code, _)| code)
     };
     match result {
         Ok(code) => code,
@@ -163,12 +184,77 @@ fn list() {
     println!("\nSolve each in lessons/exercises/src/ID.rs, then run `cargo grade`.");
 }
 
-/// The learner's mode: grade in order, stop at the first exercise not solved.
-fn grade(
+/// `--reset`: the untouched stub back, the learner's version kept beside it.
+fn reset(exercise: &Exercise, yes: bool) -> ExitCode {
+    let root = grade::workspace_root();
+    let relative = grade::reset::exercise_path(exercise.id);
+    let stub = match grade::reset::untouched(&root, &relative) {
+        Ok(stub) => stub,
+        Err(problem) => {
+            eprintln!("grade: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    if !yes {
+        println!(
+            "Put the untouched stub back in {}? Your version is kept as {}.bak. [y/N]",
+            relative.display(),
+            relative.display()
+        );
+        let mut answer = String::new();
+        let asked = std::io::stdin().read_line(&mut answer);
+        if asked.is_err() || !answer.trim().eq_ignore_ascii_case("y") {
+            println!("Nothing changed.");
+            return ExitCode::SUCCESS;
+        }
+    }
+    match grade::reset::reset(&root.join(&relative), &stub) {
+        Ok(backup) => {
+            let backup = backup.strip_prefix(&root).unwrap_or(&backup);
+            println!(
+                "{} is the untouched stub again; your version is in {}.",
+                relative.display(),
+                backup.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprintln!("grade: could not reset {}: {problem}", relative.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--watch`: grade, then again on every save, until the learner leaves.
+fn watch(
     chosen: &[(usize, &Exercise)],
     only: Option<&Exercise>,
     hints: Choice,
 ) -> std::io::Result<ExitCode> {
+    let folder = grade::workspace_root().join("lessons/exercises/src");
+    let (_watcher, woken) = grade::watch::watch(&folder).map_err(std::io::Error::other)?;
+    loop {
+        // Clear the screen and go to its top: each grading replaces the last.
+        print!("\x1b[2J\x1b[H");
+        let (_, solved) = grade(chosen, only, hints)?;
+        println!(
+            "\n{}   watching lessons/exercises/src: save a file to grade again; q and \
+             Enter to leave",
+            grade::watch::progress(solved, chosen.len()),
+        );
+        if grade::watch::next(&woken) == grade::watch::Wake::Quit {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+/// The learner's mode: grade in order, stop at the first exercise not solved. Returns
+/// the exit code and how many of `chosen` are solved.
+fn grade(
+    chosen: &[(usize, &Exercise)],
+    only: Option<&Exercise>,
+    hints: Choice,
+) -> std::io::Result<(ExitCode, usize)> {
     let only_one = only.is_some();
     match chosen {
         [(_, exercise)] if only_one => println!("Grading {}...\n", exercise.id),
@@ -187,7 +273,7 @@ fn grade(
         if !only_one {
             println!("\n{solved} of {} exercises solved.", EXERCISES.len());
         }
-        return Ok(ExitCode::FAILURE);
+        return Ok((ExitCode::FAILURE, solved));
     }
 
     if only_one {
@@ -196,7 +282,7 @@ fn grade(
         println!("\n{solved} of {} exercises solved.", EXERCISES.len());
         println!("All done: every exercise passes its grader. Congratulations!");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok((ExitCode::SUCCESS, solved))
 }
 
 /// Everything the learner needs after a failure, indented under its progress line.
