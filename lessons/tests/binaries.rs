@@ -370,3 +370,25 @@ fn the_fixed_pool_stops_its_workers_on_sigterm_under_serve() {
     assert!(printed.contains("SIGTERM: shutting down"), "{printed}");
     assert!(printed.contains("workers stopped: 0 left"), "{printed}");
 }
+
+#[test]
+fn rust_log_opens_a_span_per_request_and_the_default_shows_none() {
+    let run = |rust_log: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_04_cancellation"));
+        command.args(["--seed", "7"]).env_remove("RUST_LOG");
+        if let Some(rust_log) = rust_log {
+            command.env("RUST_LOG", rust_log);
+        }
+        let output = command.output().expect("running the lesson");
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let detailed = run(Some("tower_http=debug"));
+    assert!(
+        detailed.contains("DEBUG request{method=GET uri=/profile"),
+        "{detailed}"
+    );
+    assert!(detailed.trim_end().lines().last().unwrap().starts_with("result:"));
+    let plain = run(None);
+    assert!(!plain.contains("DEBUG"), "{plain}");
+}

@@ -49,9 +49,7 @@ pub async fn run_lesson(
     serve: impl FnOnce(&Flags, &Narrator) -> Serve,
 ) -> anyhow::Result<()> {
     let flags = Flags::from_env(about);
-    // Built with `--cfg tokio_unstable`, every lesson can be watched in tokio-console.
-    #[cfg(tokio_unstable)]
-    console_subscriber::init();
+    super::trace::init();
     let narrator = Narrator::new();
     narrator.intro(about, flags.seed);
     let report = demo(&flags, &narrator).await?;

@@ -16,6 +16,7 @@ mod registry;
 mod report;
 mod server;
 mod tasks;
+pub mod trace;
 mod wait;
 
 pub use aftermath::{Aftermath, watch_request};

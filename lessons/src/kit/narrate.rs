@@ -78,9 +78,12 @@ impl Narrator {
         ));
     }
 
-    /// The closing `result:` line, after a blank line.
+    /// The closing `result:` line, after a blank line: always on standard output,
+    /// whatever the subscriber, and last.
     pub fn result(&self, report: &super::Report) {
-        self.print(format_args!("\n{report}"));
+        if !self.inner.quiet {
+            let _ = writeln!(std::io::stdout().lock(), "\n{report}");
+        }
     }
 
     /// One stamped line: who is acting, and what they did.
@@ -101,10 +104,19 @@ impl Narrator {
         self.print(format_args!("{:>11}{text}", ""));
     }
 
-    /// Writes one line to standard output. A reader who pipes a lesson into `head`
-    /// closes the pipe early; the lesson then runs on quietly instead of panicking.
+    /// One line of narration: a `tracing` event of the target
+    /// [`NARRATION`](super::trace::NARRATION), which the lessons' subscriber
+    /// ([`trace::init`](super::trace::init)) prints as it is. Without that subscriber
+    /// (a doc test, a program of your own), it is written to standard output directly.
+    /// A reader who pipes a lesson into `head` closes the pipe early; the lesson then
+    /// runs on quietly instead of panicking.
     fn print(&self, line: std::fmt::Arguments<'_>) {
-        if !self.inner.quiet {
+        if self.inner.quiet {
+            return;
+        }
+        if tracing::dispatcher::has_been_set() {
+            tracing::info!(target: "narration", line = %line);
+        } else {
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
     }

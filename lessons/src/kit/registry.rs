@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 /// Spawns named tasks on a `TaskTracker` and lists the live ones. Cheap to clone.
 ///
@@ -87,11 +88,16 @@ impl TaskRegistry {
             live: self.live.clone(),
             id,
         };
-        self.tracker.spawn(async move {
-            // Dropped when the task ends, however it ends: the listing forgets it.
-            let _listing = listing;
-            work.await
-        })
+        // A span per task, for `RUST_LOG=debug`: what the task logs is shown inside it.
+        let span = tracing::debug_span!("task", name, id);
+        self.tracker.spawn(
+            async move {
+                // Dropped when the task ends, however it ends: the listing forgets it.
+                let _listing = listing;
+                work.await
+            }
+            .instrument(span),
+        )
     }
 
     /// The tracker the tasks run on: close it and `wait()` to see them all end.

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
 
 use super::Narrator;
 use super::connections::{CountingListener, OpenConnections};
@@ -66,6 +67,8 @@ impl TestServer {
                 stop.cancelled().await;
             }
         };
+        // A span per request, for `RUST_LOG=debug` (silent otherwise).
+        let router = router.layer(TraceLayer::new_for_http());
         let serving = tokio::spawn(
             axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown_signal)
