@@ -388,7 +388,14 @@ fn rust_log_opens_a_span_per_request_and_the_default_shows_none() {
         detailed.contains("DEBUG request{method=GET uri=/profile"),
         "{detailed}"
     );
-    assert!(detailed.trim_end().lines().last().unwrap().starts_with("result:"));
+    assert!(
+        detailed
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("result:")
+    );
     let plain = run(None);
     assert!(!plain.contains("DEBUG"), "{plain}");
 }
