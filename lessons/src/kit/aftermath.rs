@@ -46,6 +46,29 @@ pub struct Aftermath {
 /// behind runs its course, narrating it, and measures it all.
 ///
 /// `gauge` must have taken its baseline after the server started.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use lessons::kit::{Latency, Narrator, SlowBackend, TaskGauge, TestServer, ms, watch_request};
+///
+/// # #[tokio::main] async fn main() -> anyhow::Result<()> {
+/// let db = SlowBackend::new("db", Latency::Fixed(ms(50)), &Narrator::quiet());
+/// let spawns = db.clone();
+/// // A handler that answers at once and leaves its query running on a task.
+/// let handler = move || {
+///     let db = spawns.clone();
+///     async move {
+///         tokio::spawn(async move { db.call("report").await });
+///         "queued"
+///     }
+/// };
+/// let server = TestServer::start(Router::new().route("/", get(handler))).await?;
+/// let gauge = TaskGauge::new();
+/// let after = watch_request(&server, "/", &db, &gauge, &Narrator::quiet(), ms(300)).await?;
+/// assert_eq!(after.body, "queued");
+/// assert_eq!(after.finished_after_response, 1, "the query ended after the answer");
+/// # Ok(()) }
+/// ```
 pub async fn watch_request(
     server: &TestServer,
     path: &str,
