@@ -388,6 +388,11 @@ fn rust_log_opens_a_span_per_request_and_the_default_shows_none() {
         detailed.contains("DEBUG request{method=GET uri=/profile"),
         "{detailed}"
     );
+    // The narration says where in the tree of spans each line was written.
+    assert!(
+        detailed.contains("   in request{method=GET uri=/profile"),
+        "{detailed}"
+    );
     assert!(
         detailed
             .trim_end()

@@ -28,10 +28,15 @@ pub const NARRATION: &str = "narration";
 /// stamp exactly.
 static STARTED: OnceLock<Instant> = OnceLock::new();
 
+/// Whether `RUST_LOG` asked for more than the narration: then each narration line also
+/// says which spans it was written in (the request, the task), as a tree.
+static DETAILED: OnceLock<bool> = OnceLock::new();
+
 /// Installs the lessons' subscriber: the narration, and whatever `RUST_LOG` asks for
 /// (nothing more by default). Call once, at the lesson's start.
 pub fn init() {
     let _ = STARTED.set(Instant::now());
+    let _ = DETAILED.set(std::env::var_os("RUST_LOG").is_some());
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{NARRATION}=info")))
         // Whatever RUST_LOG says, the narration stays.
@@ -99,7 +104,27 @@ where
         // The narrator has written the whole line into the `line` field.
         let mut line = LineField(String::new());
         event.record(&mut line);
-        writeln!(writer, "{}", line.0)
+        write!(writer, "{}", line.0)?;
+        if DETAILED.get().copied().unwrap_or(false) {
+            // Where in the tree of spans the line was written: `request{...}:task{...}`.
+            let scope: Vec<String> = context
+                .event_scope()
+                .into_iter()
+                .flat_map(|scope| scope.from_root())
+                .map(|span| {
+                    let fields = span
+                        .extensions()
+                        .get::<tracing_subscriber::fmt::FormattedFields<N>>()
+                        .map(|fields| fields.to_string())
+                        .unwrap_or_default();
+                    format!("{}{{{fields}}}", span.name())
+                })
+                .collect();
+            if !scope.is_empty() {
+                write!(writer, "   in {}", scope.join(":"))?;
+            }
+        }
+        writeln!(writer)
     }
 }
 
