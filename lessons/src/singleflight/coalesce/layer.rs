@@ -237,10 +237,13 @@ where
             match outcome.result {
                 Ok(Flown::Shared(response)) => Ok(response.replay()),
                 Ok(Flown::NotShared) => {
-                    shared.unshareable.insert(key, ());
                     match my_response.await {
-                        // This caller's request made the response: it is its own.
-                        Ok(response) => response.map(|response| response.map(Either::Left)),
+                        // This caller's request made the response: it is its own. It
+                        // alone remembers the key, once for the whole crowd.
+                        Ok(response) => {
+                            shared.unshareable.insert(key, ());
+                            response.map(|response| response.map(Either::Left))
+                        }
                         Err(_) => {
                             let request = take(&request).expect("a waiter's request is unused");
                             own_run(fresh, request).await
