@@ -162,8 +162,8 @@ pub fn stampede_server(
     ttl: Duration,
     narrator: &Narrator,
 ) -> (Router, [Setup; 4]) {
-    let ours = Arc::new(Cache::new(ttl));
-    let (mut ours_1, mut ours_3) = (Some(ours.clone()), Some(Arc::new(Cache::new(ttl))));
+    // Set-ups 1 and 3 each have a cache of the course's own, set-up 4 moka's.
+    let (cache_1, cache_3) = (Arc::new(Cache::new(ttl)), Arc::new(Cache::new(ttl)));
     let moka = moka::future::Cache::builder().time_to_live(ttl).build();
     let setups = [
         ("no protection", "no_protection", "/cache-only/{key}", true),
@@ -186,9 +186,9 @@ pub fn stampede_server(
         suffix,
         route,
         cache: cached.then(|| match suffix {
-            "no_protection" => Stored::Ours(ours_1.take().expect("one cache each")),
+            "no_protection" => Stored::Ours(cache_1.clone()),
             "moka" => Stored::Moka(moka.clone()),
-            _ => Stored::Ours(ours_3.take().expect("one cache each")),
+            _ => Stored::Ours(cache_3.clone()),
         }),
         db: Database::new(query, narrator),
         door: Door::default(),
@@ -198,7 +198,7 @@ pub fn stampede_server(
             setups[0].route,
             get(cache_only)
                 .with_state(CacheOnly {
-                    cache: ours,
+                    cache: cache_1,
                     db: setups[0].db.clone(),
                 })
                 .layer(from_fn_with_state(setups[0].door.clone(), through)),
@@ -216,10 +216,7 @@ pub fn stampede_server(
             setups[2].route,
             get(cache_singleflight)
                 .with_state(CacheAndSingleflight {
-                    cache: match &setups[2].cache {
-                        Some(Stored::Ours(cache)) => cache.clone(),
-                        _ => unreachable!("set-up 3 has the course's cache"),
-                    },
+                    cache: cache_3,
                     flights: Flights::new(),
                     db: setups[2].db.clone(),
                 })
