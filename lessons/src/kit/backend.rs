@@ -11,12 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
-use super::Narrator;
+use super::{Latencies, Narrator};
 
 /// How long a call takes.
 pub enum Latency {
@@ -133,7 +132,7 @@ struct Inner {
 /// (for a lesson that looks at the calls one request made), and a histogram of all.
 struct Durations {
     recent: VecDeque<Duration>,
-    all: Histogram<u64>,
+    all: Latencies,
 }
 
 /// How many distinct keys a backend counts calls for (`started_for`); calls for
@@ -147,8 +146,7 @@ impl Durations {
     fn new() -> Self {
         Durations {
             recent: VecDeque::with_capacity(RECENT_DURATIONS),
-            // Microseconds from 1 to an hour, three significant figures: a few KiB.
-            all: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("these bounds are valid"),
+            all: Latencies::default(),
         }
     }
 
@@ -157,8 +155,7 @@ impl Durations {
             self.recent.pop_front();
         }
         self.recent.push_back(took);
-        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        self.all.saturating_record(micros.max(1));
+        self.all.record(took);
     }
 }
 
@@ -214,7 +211,7 @@ impl SlowBackend {
     /// The duration that `percent` of the finished calls took at most (0 if none).
     pub fn duration_percentile(&self, percent: f64) -> Duration {
         let durations = self.inner.durations.lock().expect(NO_PANIC_HOLDING_LOCK);
-        Duration::from_micros(durations.all.value_at_percentile(percent))
+        durations.all.percentile(percent)
     }
 
     /// The counters as they are now.

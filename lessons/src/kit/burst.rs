@@ -12,10 +12,10 @@ use std::time::Duration;
 use futures::stream::{self, StreamExt};
 use tokio::time::Instant;
 
-use super::TestServer;
+use super::{Latencies, TestServer};
 
 /// How a burst went.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Burst {
     /// Responses per status code.
     pub statuses: BTreeMap<u16, usize>,
@@ -25,8 +25,8 @@ pub struct Burst {
     pub retry_after: Option<String>,
     /// The longest any request took.
     pub slowest: Duration,
-    /// Every request's time, answered or not, shortest first.
-    pub latencies: Vec<Duration>,
+    /// Every request's time, answered or not.
+    pub latencies: Latencies,
     /// From the first request sent to the last answer.
     pub took: Duration,
 }
@@ -54,10 +54,22 @@ impl Burst {
         self.statuses.get(&status).copied().unwrap_or(0)
     }
 
-    /// The time that `percent` % of the requests stayed within (nearest rank).
-    pub fn percentile(&self, percent: usize) -> Duration {
-        let rank = (self.latencies.len() * percent).div_ceil(100).max(1);
-        self.latencies.get(rank - 1).copied().unwrap_or_default()
+    /// The time that `percent` % of the requests stayed within.
+    pub fn percentile(&self, percent: f64) -> Duration {
+        self.latencies.percentile(percent)
+    }
+
+    /// Adds another burst's answers and times to this one's (not its `took`).
+    pub fn merge(&mut self, other: &Burst) {
+        for (status, n) in &other.statuses {
+            *self.statuses.entry(*status).or_default() += n;
+        }
+        self.failed += other.failed;
+        if self.retry_after.is_none() {
+            self.retry_after.clone_from(&other.retry_after);
+        }
+        self.slowest = self.slowest.max(other.slowest);
+        self.latencies.merge(&other.latencies);
     }
 }
 
@@ -110,8 +122,7 @@ pub async fn impatient_burst(
             Err(_) => burst.failed += 1,
         }
         burst.slowest = burst.slowest.max(took);
-        burst.latencies.push(took);
+        burst.latencies.record(took);
     }
-    burst.latencies.sort();
     burst
 }

@@ -90,19 +90,17 @@ pub async fn burst_then_give_up(
     drop(under_way);
     let mut all = Burst {
         failed: gave_up,
-        latencies: vec![started.elapsed(); gave_up],
+        slowest: if gave_up > 0 {
+            started.elapsed()
+        } else {
+            Duration::ZERO
+        },
+        latencies: std::iter::repeat_n(started.elapsed(), gave_up).collect(),
         ..Burst::default()
     };
-    for one in ended {
-        for (status, count) in one.statuses {
-            *all.statuses.entry(status).or_default() += count;
-        }
-        all.failed += one.failed;
-        all.retry_after = all.retry_after.take().or(one.retry_after);
-        all.latencies.extend(one.latencies);
+    for one in &ended {
+        all.merge(one);
     }
-    all.latencies.sort();
-    all.slowest = all.latencies.last().copied().unwrap_or_default();
     all.took = started.elapsed();
     all
 }

@@ -80,11 +80,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let dropped_before = logger.dropped.load(Ordering::Relaxed);
     let outcome = burst(&server, "/audit", BURSTS[0]).await;
     let audit_dropped = logger.dropped.load(Ordering::Relaxed) - dropped_before;
-    let waited = outcome
-        .latencies
-        .iter()
-        .filter(|took| **took >= AUDIT_PATIENCE)
-        .count();
+    let waited = outcome.latencies.count_at_least(AUDIT_PATIENCE);
     narrator.say("client", &outcome);
     narrator.say(
         "logger",

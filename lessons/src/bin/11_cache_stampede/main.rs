@@ -104,8 +104,8 @@ async fn at_expiry(server: &TestServer, setup: &Setup, narrator: &Narrator) -> R
     let timings = all_of(waves, setup.door.answer_times());
     let row = Row {
         calls: setup.db.queries() - before,
-        p50: timings.percentile(50),
-        p99: timings.percentile(99),
+        p50: timings.percentile(50.0),
+        p99: timings.percentile(99.0),
         errors: REQUESTS - timings.with_status(200),
     };
     narrator.say(
@@ -126,10 +126,10 @@ async fn at_expiry(server: &TestServer, setup: &Setup, narrator: &Narrator) -> R
 // ANCHOR_END: at_expiry
 
 /// The waves as one burst: the answers the clients counted, and the times the door
-/// measured (`latencies`, shortest first), for the percentiles over every request.
+/// measured, for the percentiles over every request.
 fn all_of(waves: Vec<Burst>, latencies: Vec<Duration>) -> Burst {
     let mut all = Burst {
-        latencies,
+        latencies: latencies.into_iter().collect(),
         ..Burst::default()
     };
     for wave in waves {
