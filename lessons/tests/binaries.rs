@@ -404,3 +404,34 @@ fn rust_log_opens_a_span_per_request_and_the_default_shows_none() {
     let plain = run(None);
     assert!(!plain.contains("DEBUG"), "{plain}");
 }
+
+#[test]
+fn rust_log_shows_a_leaked_task_still_working_inside_its_answered_request() {
+    let output = Command::new(env!("CARGO_BIN_EXE_02_timeout_leak"))
+        .args(["--seed", "7"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("running the lesson");
+    assert!(output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = printed.lines().collect();
+    let asked = lines
+        .iter()
+        .position(|line| line.contains("client   -> GET /user/spawned"))
+        .expect("the spawned case's request");
+    let answered = asked
+        + lines[asked..]
+            .iter()
+            .position(|line| line.contains("client   <- 408"))
+            .expect("the spawned case's 408");
+    // After the 408, the detached task's second query is written inside the span of
+    // the request it came from, and of the task the handler spawned.
+    assert!(
+        lines[answered..]
+            .iter()
+            .any(|line| line.contains("UPDATE last_seen: started")
+                && line.contains("in request{method=GET uri=/user/spawned")
+                && line.contains(r#"task{name="user"}"#)),
+        "{printed}"
+    );
+}

@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use tokio::time::Instant;
+use tracing::{Instrument, debug_span};
 
 const ABOUT: &str = "Lesson 01: one request, four slow backend calls: in sequence or all at once";
 
@@ -60,11 +61,16 @@ async fn spawned(State(backend): State<SlowBackend>) -> String {
     for key in KEYS {
         let backend = backend.clone();
         let answers_tx = answers_tx.clone();
-        tokio::spawn(async move {
-            let answer = backend.call(key).await;
-            // The handler reads all four answers, so it is still listening.
-            let _ = answers_tx.send(answer).await;
-        });
+        // The span puts the task under its request in `RUST_LOG=debug` output.
+        let span = debug_span!("task", name = "call", key);
+        tokio::spawn(
+            async move {
+                let answer = backend.call(key).await;
+                // The handler reads all four answers, so it is still listening.
+                let _ = answers_tx.send(answer).await;
+            }
+            .instrument(span),
+        );
     }
     let mut answers = Vec::new();
     for _ in KEYS {

@@ -18,6 +18,7 @@ use lessons::scenarios::timeouts::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tower_http::timeout::TimeoutLayer;
+use tracing::{Instrument, debug_span};
 
 const ABOUT: &str = "Lesson 02: timeouts that answer on time and leave the work running";
 
@@ -31,22 +32,30 @@ async fn fan_out_with_timeout(State(scenario): State<Scenario>) -> String {
         let answers_tx = answers_tx.clone();
         // LEAK: this task outlives the response: nothing holds its handle, nothing
         // tells it that the answer is no longer wanted.
-        tokio::spawn(async move {
-            let answer = backend.call(key).await;
-            let _ = answers_tx.send(answer).await;
-        });
+        let span = debug_span!("task", name = "call", key);
+        tokio::spawn(
+            async move {
+                let answer = backend.call(key).await;
+                let _ = answers_tx.send(answer).await;
+            }
+            .instrument(span),
+        );
     }
     let (all_tx, all_rx) = oneshot::channel();
     // LEAK: so does the collector: it waits for all four answers whatever happens.
-    tokio::spawn(async move {
-        let mut answers = Vec::new();
-        for _ in KEYS {
-            answers.extend(answers_rx.recv().await);
+    let span = debug_span!("task", name = "collector");
+    tokio::spawn(
+        async move {
+            let mut answers = Vec::new();
+            for _ in KEYS {
+                answers.extend(answers_rx.recv().await);
+            }
+            // Go's collector would block here forever on an unbuffered channel; a tokio
+            // oneshot just reports that nobody is listening, so this task ends, late.
+            let _ = all_tx.send(answers.join(", "));
         }
-        // Go's collector would block here forever on an unbuffered channel; a tokio
-        // oneshot just reports that nobody is listening, so this task ends, late.
-        let _ = all_tx.send(answers.join(", "));
-    });
+        .instrument(span),
+    );
 
     tokio::select! {
         Ok(answers) = all_rx => answers,
@@ -68,11 +77,15 @@ async fn user_awaited(State(scenario): State<Scenario>) -> String {
 async fn user_spawned(State(scenario): State<Scenario>) -> Result<String, StatusCode> {
     // LEAK: the timeout drops this JoinHandle, and dropping a JoinHandle detaches
     // the task: it runs on after the 408 and issues the second query.
-    let work = tokio::spawn(async move {
-        let user = scenario.db.call(FIRST_QUERY).await;
-        scenario.db.call(SECOND_QUERY).await;
-        user
-    });
+    let span = debug_span!("task", name = "user");
+    let work = tokio::spawn(
+        async move {
+            let user = scenario.db.call(FIRST_QUERY).await;
+            scenario.db.call(SECOND_QUERY).await;
+            user
+        }
+        .instrument(span),
+    );
     work.await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
 }
 // ANCHOR_END: user_handlers

@@ -22,6 +22,7 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 use tower_http::timeout::TimeoutLayer;
+use tracing::{Instrument, debug_span};
 
 const ABOUT: &str = "Lesson 03: the same timeouts, with cancellation that reaches the work";
 
@@ -46,7 +47,8 @@ async fn fan_out_join_set(State(scenario): State<Scenario>) -> String {
     let mut calls = JoinSet::new();
     for (index, key) in KEYS.into_iter().enumerate() {
         let backend = scenario.backend.clone();
-        calls.spawn(async move { (index, backend.call(key).await) });
+        let span = debug_span!("task", name = "call", key);
+        calls.spawn(async move { (index, backend.call(key).await) }.instrument(span));
     }
     let all = async {
         // Tasks finish in any order; the index puts the answers back in order.
@@ -81,13 +83,17 @@ async fn fan_out_token(State(scenario): State<Scenario>) -> String {
         let backend = scenario.backend.clone();
         let answers_tx = answers_tx.clone();
         let request_done = request_done.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                answer = backend.call(key) => { let _ = answers_tx.send(answer).await; }
-                // The request is over: drop the call and end the task.
-                () = request_done.cancelled() => {}
+        let span = debug_span!("task", name = "call", key);
+        tokio::spawn(
+            async move {
+                tokio::select! {
+                    answer = backend.call(key) => { let _ = answers_tx.send(answer).await; }
+                    // The request is over: drop the call and end the task.
+                    () = request_done.cancelled() => {}
+                }
             }
-        });
+            .instrument(span),
+        );
     }
     let all = async {
         let mut answers = Vec::new();
@@ -107,11 +113,15 @@ async fn fan_out_token(State(scenario): State<Scenario>) -> String {
 /// is dropped. The middleware drops the handler, the handler drops the handle, the
 /// task stops at its `.await`: the second query is never issued.
 async fn user_abort_on_drop(State(scenario): State<Scenario>) -> Result<String, StatusCode> {
-    let work = AbortOnDropHandle::new(tokio::spawn(async move {
-        let user = scenario.db.call(FIRST_QUERY).await;
-        scenario.db.call(SECOND_QUERY).await;
-        user
-    }));
+    let span = debug_span!("task", name = "user");
+    let work = AbortOnDropHandle::new(tokio::spawn(
+        async move {
+            let user = scenario.db.call(FIRST_QUERY).await;
+            scenario.db.call(SECOND_QUERY).await;
+            user
+        }
+        .instrument(span),
+    ));
     work.await.map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
 }
 
@@ -121,15 +131,19 @@ async fn user_abort_on_drop(State(scenario): State<Scenario>) -> Result<String, 
 async fn user_token(State(scenario): State<Scenario>) -> Result<String, StatusCode> {
     let request_done = CancellationToken::new();
     let _cancel_on_exit = request_done.clone().drop_guard();
-    let work = tokio::spawn(async move {
-        let user = request_done
-            .run_until_cancelled(scenario.db.call(FIRST_QUERY))
-            .await?;
-        request_done
-            .run_until_cancelled(scenario.db.call(SECOND_QUERY))
-            .await?;
-        Some(user)
-    });
+    let span = debug_span!("task", name = "user");
+    let work = tokio::spawn(
+        async move {
+            let user = request_done
+                .run_until_cancelled(scenario.db.call(FIRST_QUERY))
+                .await?;
+            request_done
+                .run_until_cancelled(scenario.db.call(SECOND_QUERY))
+                .await?;
+            Some(user)
+        }
+        .instrument(span),
+    );
     match work.await {
         Ok(Some(user)) => Ok(user),
         _ => Err(StatusCode::INTERNAL_SERVER_ERROR),

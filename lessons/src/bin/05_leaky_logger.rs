@@ -19,6 +19,7 @@ use lessons::kit::{
 use lessons::scenarios::logging::{BURSTS, Sink, kib, log_line};
 use lessons::scenarios::next_request;
 use tokio::sync::mpsc;
+use tracing::{Instrument, debug_span};
 
 const ABOUT: &str = "Lesson 05: a logger whose queue blocks its senders, or grows without bound";
 
@@ -46,9 +47,13 @@ async fn work_blocking(State(logger): State<BlockingLogger>) -> &'static str {
     let lines = logger.lines.clone();
     // LEAK: when the queue is full this task parks on `send` until the slow logger
     // makes room: one parked task per request, for as long as the burst lasts.
-    tokio::spawn(async move {
-        let _ = lines.send(line).await;
-    });
+    let span = debug_span!("task", name = "log-line");
+    tokio::spawn(
+        async move {
+            let _ = lines.send(line).await;
+        }
+        .instrument(span),
+    );
     "done"
 }
 // ANCHOR_END: blocking

@@ -26,6 +26,7 @@ use lessons::scenarios::workers::{
     job_time, occupy_workers,
 };
 use tokio::sync::{Mutex, mpsc};
+use tracing::{Instrument, debug_span};
 
 const ABOUT: &str =
     "Lesson 07: unstoppable workers, handlers stuck on a full queue, a hung upstream";
@@ -86,15 +87,19 @@ async fn report(State(app): State<App>) -> (StatusCode, &'static str) {
     let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
     // LEAK: the client has no timeout and the upstream never answers: this task waits
     // forever, one per request.
-    tokio::spawn(async move {
-        let _calling = app.upstream_calls.enter();
-        let answer = app
-            .client
-            .get(format!("http://{}/data", app.upstream))
-            .send()
-            .await;
-        let _ = answer_tx.send(answer.is_ok());
-    });
+    let span = debug_span!("task", name = "upstream-call");
+    tokio::spawn(
+        async move {
+            let _calling = app.upstream_calls.enter();
+            let answer = app
+                .client
+                .get(format!("http://{}/data", app.upstream))
+                .send()
+                .await;
+            let _ = answer_tx.send(answer.is_ok());
+        }
+        .instrument(span),
+    );
     match tokio::time::timeout(Duration::from_millis(100), answer_rx).await {
         Ok(Ok(true)) => (StatusCode::OK, "report"),
         _ => (StatusCode::GATEWAY_TIMEOUT, "upstream timed out"),
