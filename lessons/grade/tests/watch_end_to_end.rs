@@ -2,11 +2,13 @@
 //! shows no check mark; the learner saves a solution; the watch grades again by itself
 //! and shows the check mark; `q` and Enter end it.
 //!
-//! The runner works on a copy of the course (the lessons crate and the exercises, under
-//! the target folder) so that the test can save into an exercise file without touching
-//! the real one. It builds into the same target folder: cargo hashes a workspace's own
-//! crates by their path inside the workspace, so the copy reuses every dependency and
-//! rebuilds only the files that differ, in seconds.
+//! The runner works on a copy of the course (the lessons crate and the exercises, in
+//! the system's temporary folder) so that the test can save into an exercise file
+//! without touching the real one. It builds into the same target folder: cargo names a
+//! workspace's own crates by their path inside the workspace, so the copy reuses every
+//! dependency and rebuilds only what differs. The copy must not live inside the target
+//! folder: cargo records the files it finds there by their place in the target folder,
+//! and would then judge the real crates fresh by looking at the copy's files.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -27,7 +29,7 @@ const REGRADING: Duration = Duration::from_secs(120);
 fn saving_a_solution_shows_its_check_mark_and_q_leaves() {
     let course = grade::workspace_root();
     let target = target_dir();
-    let copy = target.join("grade-watch").join("course");
+    let copy = copy_folder(&course);
     copy_course(&course, &copy);
     let exercise = copy.join(format!("lessons/exercises/src/{EXERCISE}.rs"));
     let stub = fs::read_to_string(course.join(format!("lessons/exercises/src/{EXERCISE}.rs")))
@@ -128,6 +130,14 @@ impl Watch {
         let _ = self.child.kill();
         panic!("the watch did not end within 10 s of q and Enter");
     }
+}
+
+/// One copy per checkout, at a fixed place so that later runs rebuild little.
+fn copy_folder(course: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    course.hash(&mut hasher);
+    std::env::temp_dir().join(format!("course-grade-watch-{:016x}", hasher.finish()))
 }
 
 /// The cargo target folder this test runs from (`target/debug/deps/this-test` → `target`).
