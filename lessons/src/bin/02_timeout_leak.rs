@@ -2,7 +2,8 @@
 //!
 //! Two ways to time out a request and stop nothing. First the context article's
 //! handler: four spawned calls, a collector, and a `select!` that answers "timeout"
-//! after 50 ms while the calls run on and finish unseen. Then the gin-timeout
+//! after 50 ms while the calls run on and finish unseen; then the article's own fix,
+//! which stops the collector and not the calls. Then the gin-timeout
 //! article's middleware, in tower: it answers 408 and drops the handler, which in Rust
 //! does cancel it, unless the handler spawned its work: then the second query is
 //! still issued after the 408.
@@ -17,6 +18,7 @@ use lessons::scenarios::timeouts::{
     FIRST_QUERY, KEYS, SECOND_QUERY, Scenario, Step, Watched, run_steps,
 };
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 use tracing::{Instrument, debug_span};
 
@@ -64,6 +66,57 @@ async fn fan_out_with_timeout(State(scenario): State<Scenario>) -> String {
 }
 // ANCHOR_END: fanout_leak
 
+// ANCHOR: article_fix
+/// The context article's own fix, line for line: the collector watches a deadline and
+/// gives up with the handler; the four calls do not watch it.
+async fn fan_out_article_fix(State(scenario): State<Scenario>) -> String {
+    // Go's `ctx, cancel := context.WithTimeout(context.Background(), ...)` and
+    // `defer cancel()`: a signal of the handler's own, fired when the handler ends.
+    let handler_done = CancellationToken::new();
+    let _cancel_on_exit = handler_done.clone().drop_guard();
+    // The closest to Go's unbuffered `c`: room for one answer.
+    let (answers_tx, mut answers_rx) = mpsc::channel(1);
+    for key in KEYS {
+        let backend = scenario.backend.clone();
+        let answers_tx = answers_tx.clone();
+        // LEAK: as in the article, the calls are not told: they run to their end.
+        let span = debug_span!("task", name = "call", key);
+        tokio::spawn(
+            async move {
+                let answer = backend.call(key).await;
+                // Go's `c <- answer` blocks for ever once nobody reads `c`. Here the
+                // collector has dropped the receiver, so the send fails at once and
+                // the task ends: late, but it ends.
+                let _ = answers_tx.send(answer).await;
+            }
+            .instrument(span),
+        );
+    }
+    let (all_tx, all_rx) = oneshot::channel();
+    let collector_stop = handler_done.clone();
+    let span = debug_span!("task", name = "collector");
+    tokio::spawn(
+        async move {
+            let mut answers = Vec::new();
+            for _ in KEYS {
+                tokio::select! {
+                    Some(answer) = answers_rx.recv() => answers.push(answer),
+                    // The article's one change: the collector stops with the handler.
+                    () = collector_stop.cancelled() => return,
+                }
+            }
+            let _ = all_tx.send(answers.join(", "));
+        }
+        .instrument(span),
+    );
+
+    tokio::select! {
+        Ok(answers) = all_rx => answers,
+        _ = tokio::time::sleep(scenario.timing.fanout_timeout) => "timeout".to_owned(),
+    }
+}
+// ANCHOR_END: article_fix
+
 // ANCHOR: user_handlers
 /// The gin article's handler, awaited directly: read the user, then record the visit.
 async fn user_awaited(State(scenario): State<Scenario>) -> String {
@@ -103,16 +156,22 @@ fn router(scenario: Scenario) -> Router {
         .layer(timeout);
     Router::new()
         .route("/fanout", get(fan_out_with_timeout))
+        .route("/fanout/article-fix", get(fan_out_article_fix))
         .merge(users)
         .with_state(scenario)
 }
 // ANCHOR_END: router
 
 // ANCHOR: drive
-const STEPS: [Step; 3] = [
+const STEPS: [Step; 4] = [
     Step {
         title: "fan-out with select! and a timer: \"timeout\" on time, the calls go on",
         path: "/fanout",
+        watched: Watched::Backend,
+    },
+    Step {
+        title: "the article's fix: the collector stops at the deadline, the calls go on",
+        path: "/fanout/article-fix",
         watched: Watched::Backend,
     },
     Step {
@@ -130,7 +189,7 @@ const STEPS: [Step; 3] = [
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let scenario = Scenario::new(flags, narrator);
     let server = TestServer::start(router(scenario.clone())).await?;
-    let [fanout, awaited, spawned] = run_steps(&server, &scenario, &STEPS, narrator)
+    let [fanout, article_fix, awaited, spawned] = run_steps(&server, &scenario, &STEPS, narrator)
         .await?
         .try_into()
         .expect("one aftermath per step");
@@ -141,6 +200,12 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("body", &fanout.body)
         .with("leaked_tasks", fanout.leaked_tasks)
         .with("work_after_response", fanout.finished_after_response)
+        .with("article_fix_leaked_tasks", article_fix.leaked_tasks)
+        .with(
+            "article_fix_work_after_response",
+            article_fix.finished_after_response,
+        )
+        .with("article_fix_left_for_good", article_fix.left_for_good)
         .with("middleware_status", spawned.status.as_u16())
         .with("awaited_second_query", awaited.started_after_response)
         .with("awaited_leaked_tasks", awaited.leaked_tasks)
@@ -170,6 +235,15 @@ mod tests {
         // The four calls and the collector, all still running after the response.
         assert_eq!(report.number("leaked_tasks"), 5, "{report}");
         assert_eq!(report.number("work_after_response"), 4, "{report}");
+        // The article's fix stops the collector only: the four calls run on, and end
+        // when their send finds the receiver gone.
+        assert_eq!(report.number("article_fix_leaked_tasks"), 4, "{report}");
+        assert_eq!(
+            report.number("article_fix_work_after_response"),
+            4,
+            "{report}"
+        );
+        assert_eq!(report.number("article_fix_left_for_good"), 0, "{report}");
 
         assert_eq!(report.number("middleware_status"), 408, "{report}");
         // Awaited queries are dropped with the handler...

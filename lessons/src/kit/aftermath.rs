@@ -34,6 +34,8 @@ pub struct Aftermath {
     pub responded: Duration,
     /// Tasks alive beyond the baseline once the response was in and its connection closed.
     pub leaked_tasks: usize,
+    /// Tasks still alive once the leftover work had its time to end: left for good.
+    pub left_for_good: usize,
     /// Backend calls that finished after the response: work whose answer nobody reads.
     pub finished_after_response: usize,
     /// Backend calls that started after the response: work nobody is waiting for.
@@ -117,6 +119,7 @@ pub async fn watch_request(
         body,
         responded,
         leaked_tasks,
+        left_for_good: still_alive,
         finished_after_response: after.finished - at_response.finished,
         started_after_response: after.started - at_response.started,
         cancelled: after.cancelled - before.cancelled,
