@@ -298,3 +298,158 @@ fn every_known_mistake_is_shown_on_its_solution_page() {
         missing.join("\n  ")
     );
 }
+
+/// Criterion's point estimates in `lessons/bench/results/run-N.txt`, in µs, by
+/// `group/name`, one per run in run order.
+fn bench_results() -> std::collections::BTreeMap<String, Vec<f64>> {
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results");
+    let mut times: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for run in 1..=3 {
+        let text = fs::read_to_string(results.join(format!("run-{run}.txt")))
+            .expect("a recorded benchmark run");
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            let first = line.split_whitespace().next().unwrap_or_default();
+            if (first.starts_with("hot_key/") || first.starts_with("distinct_keys/"))
+                && !line.starts_with("Benchmarking")
+            {
+                current = Some(first.to_owned());
+            }
+            let Some((_, estimate)) = line.split_once("time:") else {
+                continue;
+            };
+            // `[435.78 µs 456.89 µs 475.83 µs]`: the middle figure is the estimate.
+            let figures: Vec<&str> = estimate
+                .trim()
+                .trim_matches(|c| c == '[' || c == ']')
+                .split_whitespace()
+                .collect();
+            let (Some(name), [_, _, value, unit, ..]) = (current.take(), figures.as_slice()) else {
+                continue;
+            };
+            let value: f64 = value.parse().expect("a number");
+            let micros = match *unit {
+                "ns" => value / 1000.0,
+                "µs" => value,
+                "ms" => value * 1000.0,
+                other => panic!("unit {other} in {name}"),
+            };
+            times.entry(name).or_default().push(micros);
+        }
+    }
+    times
+}
+
+/// The benchmark page's tables and the figures its prose repeats come from the recorded
+/// runs: a table or a sentence that drifts from them fails here.
+#[test]
+fn the_benchmark_page_shows_the_recorded_runs() {
+    let page = fs::read_to_string(book_src().join("singleflight-benchmark.md"))
+        .expect("the benchmark page");
+    let times = bench_results();
+    let mut checked = 0;
+    for (heading, group) in [
+        ("### One hot key", "hot_key"),
+        ("### 256 distinct keys", "distinct_keys"),
+    ] {
+        let section = page
+            .split(heading)
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").nth(1))
+            .unwrap_or_else(|| panic!("no table under {heading}"));
+        let ours = &times[&format!("{group}/ours")];
+        for row in section.lines().filter(|row| row.starts_with("| `")) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let name = cells[1].trim_matches('`').split('`').next().unwrap();
+            let runs = &times[&format!("{group}/{name}")];
+            let shown = |cell: &str| -> Vec<f64> {
+                cell.split(" / ")
+                    .map(|n| n.parse().expect("a figure"))
+                    .collect()
+            };
+            for (run, (time, ratio)) in shown(cells[2]).iter().zip(shown(cells[3])).enumerate() {
+                assert!(
+                    (time - runs[run]).abs() <= 0.5,
+                    "{group}/{name}, run {}: the page shows {time} µs, the run says {:.2}",
+                    run + 1,
+                    runs[run]
+                );
+                let recorded = runs[run] / ours[run];
+                assert!(
+                    (ratio - recorded).abs() <= 0.006,
+                    "{group}/{name}, run {}: the page shows a ratio of {ratio}, the run \
+                     gives {recorded:.3}",
+                    run + 1
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 7 * 3, "seven rows of three runs in each table");
+    // The prose under "Reading them": each contestant's "A to B" (its lowest and highest
+    // ratio over the three runs) or "A, B and C" (the three) must be the tables'.
+    let reading = page
+        .split("## Reading them")
+        .nth(1)
+        .expect("a Reading them section");
+    for paragraph in reading.split("\n\n") {
+        let group = if paragraph.starts_with("**One hot key") {
+            "hot_key"
+        } else if paragraph.starts_with("**Distinct keys") {
+            "distinct_keys"
+        } else {
+            continue;
+        };
+        let paragraph = paragraph.replace('\n', " ");
+        let pieces: Vec<&str> = paragraph.split('`').collect();
+        for pair in pieces.windows(2).skip(1).step_by(2) {
+            let (name, after) = (pair[0], pair[1]);
+            let Some(runs) = times.get(&format!("{group}/{name}")) else {
+                continue;
+            };
+            let ours = &times[&format!("{group}/ours")];
+            let ratios: Vec<f64> = runs.iter().zip(ours).map(|(t, o)| t / o).collect();
+            let shown: Vec<f64> = after
+                .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .filter_map(|word| word.trim_end_matches('.').parse().ok())
+                .collect();
+            let expected: Vec<f64> = if after.contains(" to ") {
+                let low = ratios.iter().copied().fold(f64::MAX, f64::min);
+                let high = ratios.iter().copied().fold(f64::MIN, f64::max);
+                vec![low, high]
+            } else {
+                ratios.clone()
+            };
+            if shown.len() < expected.len() {
+                continue;
+            }
+            for (seen, recorded) in shown.iter().zip(&expected) {
+                assert!(
+                    (seen - recorded).abs() <= 0.006,
+                    "{group}/{name}: the prose says {seen}, the runs give {recorded:.3} \
+                     ({after})"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > 2 * 7 * 3,
+        "the prose's figures were found and checked"
+    );
+    // The one ratio the prose repeats outside the tables.
+    let uncoalesced: Vec<String> = (0..3)
+        .map(|run| {
+            let hot = |name: &str| times[&format!("hot_key/{name}")][run];
+            format!("{:.2}", hot("uncoalesced") / hot("ours"))
+        })
+        .collect();
+    let sentence = format!(
+        "took {}, {} and {} times as long as ours",
+        uncoalesced[0], uncoalesced[1], uncoalesced[2]
+    );
+    assert!(
+        page.replace('\n', " ").contains(&sentence),
+        "the page's prose must say `{sentence}`"
+    );
+}

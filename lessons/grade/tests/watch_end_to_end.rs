@@ -4,11 +4,10 @@
 //!
 //! The runner works on a copy of the course (the lessons crate and the exercises, in
 //! the system's temporary folder) so that the test can save into an exercise file
-//! without touching the real one. It builds into the same target folder: cargo names a
-//! workspace's own crates by their path inside the workspace, so the copy reuses every
-//! dependency and rebuilds only what differs. The copy must not live inside the target
-//! folder: cargo records the files it finds there by their place in the target folder,
-//! and would then judge the real crates fresh by looking at the copy's files.
+//! without touching the real one. It builds into the same target folder, so the copy
+//! reuses every dependency; its two crates get a version of their own, and so artifacts
+//! of their own (see `copy_course`). The copy must not live inside the target folder
+//! either: cargo records the files it finds there by their place in the target folder.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -16,6 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+/// The version the copy's own crates get, so that none of their artifacts is the real
+/// crates'.
+const COPY_VERSION: &str = "0.1.0-watch-copy";
 
 /// The exercise the test solves. Its grader is the quickest to build and run.
 const EXERCISE: &str = "ex01_fan_out";
@@ -181,6 +184,16 @@ fn copy_course(course: &Path, copy: &Path) {
     }
     for file in ["lessons/Cargo.toml", "lessons/exercises/Cargo.toml"] {
         let text = fs::read_to_string(course.join(file)).expect("a manifest");
+        // A version of their own gives the copy's crates artifacts of their own. With
+        // the same name and version, cargo would file the copy's build of a solved
+        // exercise under the real crate's name, and judge it fresh for the real stub,
+        // whose file is older: `cargo grade` would then pass an untouched exercise.
+        let text = text.replacen(
+            "version = \"0.1.0\"",
+            &format!("version = \"{COPY_VERSION}\""),
+            1,
+        );
+        assert!(text.contains(COPY_VERSION), "{file} names its version");
         write_if_changed(&copy.join(file), &text);
     }
 }
