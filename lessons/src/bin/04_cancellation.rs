@@ -5,6 +5,8 @@
 //! told, a deadline shared by every call of a request, and values that belong to
 //! one request. Each rule is shown happening, and measured.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -66,11 +68,9 @@ async fn token_tree(narrator: &Narrator) -> (bool, bool) {
 
 // ANCHOR: loop
 /// Go's `for { select { case <-ctx.Done(): return … } }`: a loop with an exit.
-/// Returns how many ticks it handled after its token was cancelled: work nobody wanted.
-async fn ticking_loop(stop: CancellationToken, period: Duration, narrator: Narrator) -> u32 {
-    let mut ticks_after_cancel = 0;
+/// Each tick is a unit of work, counted in `ticks` where the caller can read it.
+async fn ticking_loop(stop: CancellationToken, ticks: Arc<AtomicU32>, period: Duration) {
     let mut ticker = tokio::time::interval(period);
-    narrator.say("loop", "started");
     loop {
         tokio::select! {
             // Checked first: once cancelled, the loop leaves even if a tick is due too.
@@ -78,37 +78,68 @@ async fn ticking_loop(stop: CancellationToken, period: Duration, narrator: Narra
             biased;
             () = stop.cancelled() => break,
             _ = ticker.tick() => {
-                if stop.is_cancelled() {
-                    ticks_after_cancel += 1;
-                }
+                ticks.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
-    narrator.say(
-        "loop",
-        format!("saw the cancellation and left; ticks handled after it: {ticks_after_cancel}"),
-    );
-    ticks_after_cancel
 }
 
-/// Runs the loop, cancels it, and measures how long it takes to be gone.
-async fn loop_that_stops(flags: &Flags, narrator: &Narrator) -> Result<(u32, u128)> {
-    let stop = CancellationToken::new();
+/// What a loop did once its token was cancelled.
+struct AfterCancel {
+    /// Ticks of work it did in the watched window after the cancel: work nobody wanted.
+    ticks: u32,
+    /// When its task was gone, if it was within the window.
+    exit_ms: Option<u128>,
+}
+
+/// Runs a loop, cancels it, and watches it for a window of six periods: the ticks it
+/// still does and when its task ends. Measured from outside, so a loop that ignores
+/// its token shows here (the test below runs one).
+async fn loop_after_cancel<L, F>(the_loop: L, flags: &Flags, narrator: &Narrator) -> AfterCancel
+where
+    L: FnOnce(CancellationToken, Arc<AtomicU32>, Duration) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (stop, ticks, period) = (
+        CancellationToken::new(),
+        Arc::new(AtomicU32::default()),
+        flags.ms(20),
+    );
     let tracker = TaskTracker::new();
-    let looping = tracker.spawn(ticking_loop(stop.clone(), flags.ms(20), narrator.clone()));
+    let task = tracker.spawn(the_loop(stop.clone(), ticks.clone(), period));
     tracker.close();
 
     tokio::time::sleep(flags.ms(110)).await;
-    narrator.say("main", "cancel");
-    let cancelled_at = Instant::now();
-    stop.cancel();
-    tracker.wait().await;
-    let exit_ms = cancelled_at.elapsed().as_millis();
     narrator.say(
         "main",
-        format!("the loop's task is gone {exit_ms} ms after the cancel"),
+        format!("cancel, after {} ticks", ticks.load(Ordering::Relaxed)),
     );
-    Ok((looping.await?, exit_ms))
+    let cancelled_at = Instant::now();
+    let ticks_at_cancel = ticks.load(Ordering::Relaxed);
+    stop.cancel();
+    let window = period * 6;
+    let exit_ms = match tokio::time::timeout(window, tracker.wait()).await {
+        Ok(()) => Some(cancelled_at.elapsed().as_millis()),
+        Err(_) => None,
+    };
+    // Whether it left or not, the window is watched to its end.
+    tokio::time::sleep_until(cancelled_at + window).await;
+    task.abort();
+    let ticks = ticks.load(Ordering::Relaxed) - ticks_at_cancel;
+    match exit_ms {
+        Some(ms) => narrator.say(
+            "main",
+            format!("the loop's task was gone {ms} ms after the cancel; ticks after it: {ticks}"),
+        ),
+        None => narrator.say(
+            "main",
+            format!(
+                "the loop was still running {} ms after the cancel; ticks after it: {ticks}",
+                window.as_millis()
+            ),
+        ),
+    }
+    AfterCancel { ticks, exit_ms }
 }
 // ANCHOR_END: loop
 
@@ -131,10 +162,14 @@ async fn two_calls_before(db: &SlowBackend, deadline: Instant) -> Result<(), &'s
 /// returns when it gave up and what the database saw. It runs on tokio's paused clock
 /// (the kit's `on_paused_clock`): on the real clock a machine busy enough to wake this
 /// task 60 ms late lets the second call finish before the deadline is noticed.
-async fn one_deadline(flags: &Flags, narrator: &Narrator) -> (u128, CallStats) {
+async fn one_deadline<C, F>(calls: C, flags: &Flags, narrator: &Narrator) -> (u128, CallStats)
+where
+    C: FnOnce(SlowBackend, Instant) -> F,
+    F: Future<Output = Result<(), &'static str>>,
+{
     let db = SlowBackend::new("db", Latency::Fixed(flags.ms(120)), narrator);
     let started = Instant::now();
-    let outcome = two_calls_before(&db, started + flags.ms(180)).await;
+    let outcome = calls(db.clone(), started + flags.ms(180)).await;
     let deadline_ms = started.elapsed().as_millis();
     narrator.say("main", format!("{outcome:?} after {deadline_ms} ms"));
     (deadline_ms, db.stats())
@@ -243,12 +278,14 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let (parent_cancels_child, child_cancels_parent) = token_tree(narrator).await;
 
     narrator.scenario("a loop with an exit: it ends when its token is cancelled");
-    let (loop_ticks_after_cancel, loop_exit_ms) = loop_that_stops(flags, narrator).await?;
+    let after_cancel = loop_after_cancel(ticking_loop, flags, narrator).await;
 
     narrator.scenario("one deadline for the whole request: 180 ms for two calls of 120 ms");
     let (deadline_ms, deadline_calls) = {
         let (flags, narrator) = (flags.clone(), narrator.clone());
-        on_paused_clock(move || async move { one_deadline(&flags, &narrator).await }).await?
+        let calls =
+            |db: SlowBackend, deadline| async move { two_calls_before(&db, deadline).await };
+        on_paused_clock(move || async move { one_deadline(calls, &flags, &narrator).await }).await?
     };
 
     narrator.scenario("request-scoped values: each request sees its own id");
@@ -264,8 +301,13 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     Ok(Report::new()
         .with("parent_cancels_child", parent_cancels_child)
         .with("child_cancels_parent", child_cancels_parent)
-        .with("loop_ticks_after_cancel", loop_ticks_after_cancel)
-        .with("loop_exit_ms", loop_exit_ms)
+        .with("loop_ticks_after_cancel", after_cancel.ticks)
+        .with(
+            "loop_exit_ms",
+            after_cancel
+                .exit_ms
+                .map_or("never".to_owned(), |ms| ms.to_string()),
+        )
         .with("deadline_ms", deadline_ms)
         .with("deadline_calls_finished", deadline_calls.finished)
         .with("deadline_calls_cancelled", deadline_calls.cancelled)
@@ -304,5 +346,52 @@ mod tests {
         assert_eq!(report.get("request_ids_matched"), Some("3/3"), "{report}");
         assert_eq!(report.number("bad_id_status"), 400, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+    }
+
+    /// The fix removed: Go's `for range ticker.C`, a loop with no way out. Its task
+    /// outlives the cancel and goes on ticking, so both figures change.
+    async fn loop_without_an_exit(
+        _stop: CancellationToken,
+        ticks: Arc<AtomicU32>,
+        period: Duration,
+    ) {
+        let mut ticker = tokio::time::interval(period);
+        loop {
+            ticker.tick().await;
+            ticks.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_loop_without_an_exit_shows_in_both_figures() {
+        let after = loop_after_cancel(
+            loop_without_an_exit,
+            &Flags::for_test(7),
+            &Narrator::quiet(),
+        )
+        .await;
+        assert!(
+            after.ticks >= 3,
+            "six periods watched, {} ticks",
+            after.ticks
+        );
+        assert_eq!(after.exit_ms, None);
+    }
+
+    /// The fix removed: each call gets the whole 180 ms for itself instead of what is
+    /// left of the request's. Both calls finish, and the request takes 240 ms.
+    #[tokio::test]
+    async fn a_timeout_per_call_lets_the_request_run_past_its_deadline() {
+        let per_call = |db: SlowBackend, deadline: Instant| async move {
+            let budget = deadline - Instant::now();
+            let _ = tokio::time::timeout(budget, db.call("SELECT orders")).await;
+            let _ = tokio::time::timeout(budget, db.call("SELECT invoices")).await;
+            Ok(())
+        };
+        let measured = on_paused_clock(move || async move {
+            one_deadline(per_call, &Flags::for_test(7), &Narrator::quiet()).await
+        });
+        let (took_ms, calls) = measured.await.unwrap();
+        assert_eq!((took_ms, calls.finished, calls.cancelled), (240, 2, 0));
     }
 }

@@ -23,6 +23,8 @@ pub struct Burst {
     pub failed: usize,
     /// The `Retry-After` header of a shed request (a 503 or 429), if any had one.
     pub retry_after: Option<String>,
+    /// Responses that carried a `Retry-After` header: a shed client told when to return.
+    pub told_when_to_retry: usize,
     /// The longest any request took.
     pub slowest: Duration,
     /// Every request's time, answered or not.
@@ -65,6 +67,7 @@ impl Burst {
             *self.statuses.entry(*status).or_default() += n;
         }
         self.failed += other.failed;
+        self.told_when_to_retry += other.told_when_to_retry;
         if self.retry_after.is_none() {
             self.retry_after.clone_from(&other.retry_after);
         }
@@ -117,6 +120,7 @@ pub async fn impatient_burst(
         match answer {
             Ok((status, retry_after)) => {
                 *burst.statuses.entry(status).or_default() += 1;
+                burst.told_when_to_retry += usize::from(retry_after.is_some());
                 burst.retry_after = burst.retry_after.take().or(retry_after);
             }
             Err(_) => burst.failed += 1,

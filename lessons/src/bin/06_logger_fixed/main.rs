@@ -42,7 +42,8 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         sink.stall();
         let heap_before = heap_bytes();
         let dropped_before = logger.dropped.load(Ordering::Relaxed);
-        let outcome = burst(&server, "/work", n).await;
+        // Kept as its summary line: the client's own histogram is not the server's heap.
+        let outcome = burst(&server, "/work", n).await.to_string();
         server.connections_closed(ms(2000)).await;
         // The writer has taken the burst's first line and is stuck writing it.
         sink.busy_writing(ms(2000)).await;
@@ -118,6 +119,10 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     Ok(report
         .with("audit_dropped", audit_dropped)
         .with("flushed", flushed)
+        .with(
+            "lost_at_shutdown",
+            queued_at_shutdown.saturating_sub(flushed),
+        )
         .with("leaked_tasks", leaked_tasks))
 }
 // ANCHOR_END: drive
@@ -158,6 +163,8 @@ async fn main() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lessons::scenarios::logging::Sink;
+    use tokio_util::sync::CancellationToken;
 
     #[tokio::test]
     async fn the_backlog_stays_bounded_and_is_flushed() {
@@ -197,6 +204,53 @@ mod tests {
             report.number("flushed"),
             QUEUE_CAPACITY as u64,
             "every line queued at the cancel goes to the flush: {report}"
+        );
+        assert_eq!(report.number("lost_at_shutdown"), 0, "{report}");
+    }
+
+    /// Queues ten lines, cancels, runs `writer` to its end, and counts the lines that
+    /// were queued at the cancel and never written: the demo's `lost_at_shutdown`.
+    async fn lost_at_shutdown<W, F>(writer: W) -> usize
+    where
+        W: FnOnce(tokio::sync::mpsc::Receiver<String>, Sink, CancellationToken) -> F,
+        F: Future<Output = usize>,
+    {
+        let (lines, receiver) = tokio::sync::mpsc::channel(QUEUE_CAPACITY);
+        for request in 0..10 {
+            lines
+                .try_send(lessons::scenarios::logging::log_line(request))
+                .unwrap();
+        }
+        let (sink, shutdown) = (Sink::new(&Flags::for_test(7)), CancellationToken::new());
+        shutdown.cancel();
+        writer(receiver, sink.clone(), shutdown).await;
+        10 - sink.written()
+    }
+
+    /// The fix removed: the writer leaves at the cancel, with no flush.
+    async fn write_until_shutdown_without_flush(
+        mut lines: tokio::sync::mpsc::Receiver<String>,
+        sink: Sink,
+        shutdown: CancellationToken,
+    ) -> usize {
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return 0,
+                line = lines.recv() => match line {
+                    Some(line) => sink.write(&line).await,
+                    None => return 0,
+                },
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_flush_the_queued_lines_are_lost() {
+        assert_eq!(lost_at_shutdown(logger::write_until_shutdown).await, 0);
+        assert_eq!(
+            lost_at_shutdown(write_until_shutdown_without_flush).await,
+            10
         );
     }
 }
