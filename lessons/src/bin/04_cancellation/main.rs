@@ -3,7 +3,10 @@
 //! What Go's `context` gives a server, in tokio's terms: a tree of cancellation
 //! tokens (a parent cancels its children, never the reverse), a loop that ends when
 //! told, a deadline shared by every call of a request, and values that belong to
-//! one request. Each rule is shown happening, and measured.
+//! one request, and the rule for a fan-out whose call fails (`fail_fast.rs`). Each
+//! rule is shown happening, and measured.
+
+mod fail_fast;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -288,6 +291,8 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         on_paused_clock(move || async move { one_deadline(calls, &flags, &narrator).await }).await?
     };
 
+    let (waited, failed_fast) = fail_fast::both(flags, narrator).await;
+
     narrator.scenario("request-scoped values: each request sees its own id");
     let server = TestServer::start(router(SlowBackend::new(
         "db",
@@ -311,6 +316,12 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("deadline_ms", deadline_ms)
         .with("deadline_calls_finished", deadline_calls.finished)
         .with("deadline_calls_cancelled", deadline_calls.cancelled)
+        .with("wait_all_answered_at_ms", waited.answered_at_ms)
+        .with("wait_all_work_after_error", waited.work_after_error)
+        .with("failed_at_ms", failed_fast.failed_at_ms)
+        .with("answered_at_ms", failed_fast.answered_at_ms)
+        .with("calls_cancelled", failed_fast.calls_cancelled)
+        .with("work_after_error", failed_fast.work_after_error)
         .with("request_ids_matched", format!("{ids_matched}/3"))
         .with("bad_id_status", bad_id_status)
         .with("leaked_tasks", gauge.settle(flags.ms(100)).await))
@@ -343,6 +354,16 @@ mod tests {
         assert_eq!(report.number("loop_ticks_after_cancel"), 0, "{report}");
         assert_eq!(report.number("deadline_calls_finished"), 1, "{report}");
         assert_eq!(report.number("deadline_calls_cancelled"), 1, "{report}");
+        // Waiting for all: the three other calls run to their end after the failure.
+        assert_eq!(report.number("wait_all_work_after_error"), 3, "{report}");
+        assert!(report.number("wait_all_answered_at_ms") >= 250, "{report}");
+        // Failing fast: the answer comes with the failure, the rest are dropped.
+        assert_eq!(report.number("calls_cancelled"), 3, "{report}");
+        assert_eq!(report.number("work_after_error"), 0, "{report}");
+        assert!(
+            report.number("answered_at_ms") < report.number("wait_all_answered_at_ms"),
+            "{report}"
+        );
         assert_eq!(report.get("request_ids_matched"), Some("3/3"), "{report}");
         assert_eq!(report.number("bad_id_status"), 400, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");
