@@ -5,6 +5,12 @@
 //! the timeout drops: the handler's own future (no spawn), a `JoinSet`, an
 //! `AbortOnDropHandle`, or, where the work must choose its own stopping point, a
 //! `CancellationToken` it watches. After every response: no task alive, no work.
+//!
+//! * here: the five fixes, for the fan-out and behind the timeout middleware;
+//! * `blocking.rs`: work that blocks its thread, which no drop can cancel, under the
+//!   same timeout: where it stalls, where it runs on, and how it stops.
+
+mod blocking;
 
 use anyhow::Result;
 use axum::Router;
@@ -202,6 +208,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     let server = TestServer::start(router(scenario.clone())).await?;
     let aftermaths = run_steps(&server, &scenario, &STEPS, narrator).await?;
     server.shutdown().await?;
+    let blocking = blocking::scenes(flags, narrator, scenario.timing.middleware_timeout).await?;
 
     let sum = |figure: fn(&Aftermath) -> usize| aftermaths.iter().map(figure).sum::<usize>();
     let slowest_response = aftermaths
@@ -220,7 +227,19 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("leaked_tasks", sum(|a| a.leaked_tasks))
         .with("work_after_response", sum(|a| a.finished_after_response))
         .with("second_query", sum(|a| a.started_after_response))
-        .with("calls_cancelled", sum(|a| a.cancelled)))
+        .with("calls_cancelled", sum(|a| a.cancelled))
+        .with("blocked_status", blocking.inline.status.as_u16())
+        .with("blocked_answered_ms", blocking.inline.answered_ms)
+        .with("stalled_request_ms", blocking.inline.ping_ms)
+        .with("spawned_status", blocking.spawned.status.as_u16())
+        .with("spawned_answered_ms", blocking.spawned.answered_ms)
+        .with(
+            "blocking_work_after_response_ms",
+            blocking.spawned.work_after_response_ms,
+        )
+        .with("token_status", blocking.token.status.as_u16())
+        .with("token_answered_ms", blocking.token.answered_ms)
+        .with("stopped_within_ms", blocking.token.work_after_response_ms))
 }
 // ANCHOR_END: drive
 
@@ -247,6 +266,30 @@ mod tests {
         assert_eq!(report.number("second_query"), 0, "{report}");
         // 4 calls in each of the 3 fan-outs, the first query in each middleware case.
         assert_eq!(report.number("calls_cancelled"), 3 * 4 + 2, "{report}");
+    }
+
+    #[tokio::test]
+    async fn blocking_work_stalls_runs_on_or_stops_within_a_step() {
+        let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
+        // Inline, the timeout never fired: the worker that runs its timer was held.
+        assert_eq!(report.number("blocked_status"), 200, "{report}");
+        assert!(report.number("blocked_answered_ms") >= 300, "{report}");
+        // The ping, sent 20 ms in, waited for the rest of the 300 ms of steps.
+        assert!(report.number("stalled_request_ms") >= 250, "{report}");
+        // On a blocking thread, 408 on time, and the steps ran on after it...
+        assert_eq!(report.number("spawned_status"), 408, "{report}");
+        assert!(
+            report.number("spawned_answered_ms") < report.number("blocked_answered_ms"),
+            "{report}"
+        );
+        // ...where the token stops them within a step (25 ms; twice that for a busy machine).
+        assert_eq!(report.number("token_status"), 408, "{report}");
+        assert!(report.number("stopped_within_ms") <= 50, "{report}");
+        assert!(
+            report.number("blocking_work_after_response_ms")
+                > report.number("stopped_within_ms") + 25,
+            "{report}"
+        );
     }
 
     /// Fix 2 with the fix removed: the same JoinSet, its tasks detached before the
