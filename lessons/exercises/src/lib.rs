@@ -20,3 +20,5 @@ pub mod ex06_bounded_pool;
 pub mod ex07_planted_leak;
 pub mod ex08_singleflight;
 pub mod ex09_coalesce_key;
+pub mod ex10_fail_fast;
+pub mod ex11_blocking_deadline;

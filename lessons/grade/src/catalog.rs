@@ -176,6 +176,38 @@ pub const EXERCISES: &[Exercise] = &[
             "ex09_substring_match",
         ]
     ),
+    exercise!(
+        "ex10_fail_fast",
+        "04_cancellation",
+        "fail the rest when one fails",
+        mistakes: [
+            "ex10_aborted_only_on_error",
+            "ex10_aborts_without_waiting",
+            "ex10_as_many_as_the_cores",
+            "ex10_completion_order",
+            "ex10_errors_in_the_order_given",
+            "ex10_handles_awaited_in_order",
+            "ex10_join_all_then_first_error",
+            "ex10_no_spawn",
+            "ex10_others_left_running",
+            "ex10_panic_ends_the_loop",
+        ]
+    ),
+    exercise!(
+        "ex11_blocking_deadline",
+        "03_timeout_fixed",
+        "blocking work that stops at the deadline",
+        mistakes: [
+            "ex11_aborts_the_blocking_task",
+            "ex11_block_in_place",
+            "ex11_checks_its_own_deadline",
+            "ex11_flag_set_on_timeout_only",
+            "ex11_panic_reported_as_timeout",
+            "ex11_spawned_then_timed_out",
+            "ex11_steps_on_the_async_worker",
+            "ex11_waits_for_the_step_under_way",
+        ]
+    ),
 ];
 
 /// The exercise named `id`, with its position in the course (from 1).

@@ -78,8 +78,8 @@ async fn wait_for_all(page: &Page) -> Result<Vec<String>, String> {
 // ANCHOR: fail_fast
 /// errgroup's promise: the first error is the answer, at once. `try_join_all` returns
 /// as soon as one call fails, and drops the joined future, with it every call still
-/// waiting. With work spawned on tasks, a `JoinSet` does the same: returning drops the
-/// set, which aborts its tasks (exercise 10).
+/// waiting. With the calls spawned on a `JoinSet` instead, returning drops the set and
+/// aborts its tasks; `shutdown().await` first waits until they are gone (exercise 10).
 async fn fail_fast(page: &Page) -> Result<Vec<String>, String> {
     try_join_all(CALLS.map(|key| page.call(key))).await
 }
