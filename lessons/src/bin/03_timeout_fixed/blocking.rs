@@ -4,7 +4,7 @@
 //! Work that blocks its thread (a long computation, a synchronous call) cannot be
 //! cancelled at an `.await`, because it never reaches one. Done inside an async handler,
 //! it holds the worker thread: every other request on that worker waits, and the
-//! timeout meant to cut it cannot even fire. Moved to `spawn_blocking`, the worker is
+//! timeout meant to cut it is never even checked until the work is over. Moved to `spawn_blocking`, the worker is
 //! free and the timeout answers on time, but the blocking thread runs on to the end,
 //! as the article's handler does in Go. The fix is the article's own: the work checks,
 //! between steps, whether anyone still wants it (Go's `ctx.Err()`, here a token).
@@ -25,7 +25,9 @@ use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
-/// Steps of blocking work per request: twelve of 25 ms, 300 ms in all.
+/// Steps of blocking work per request: twelve of 30 ms, 360 ms in all. A step of 30 ms
+/// does not divide the 100 ms timeout, so the deadline falls inside a step, never on
+/// the boundary between two.
 const STEPS: usize = 12;
 
 /// The work every handler of these scenes does, and the record of when it did it.
@@ -58,8 +60,9 @@ impl Work {
 
 // ANCHOR: inline
 /// The mistake: blocking inside the async handler. It never reaches an `.await`, so it
-/// holds its worker thread for all twelve steps, and nothing else runs there: not the
-/// other requests, not the timer of the timeout that should cut it.
+/// holds its worker thread for all twelve steps, and no other request runs there. The
+/// timeout is no help: it is checked when the handler's future is polled, and this one
+/// poll lasts until the work is done.
 async fn blocking_inline(State(work): State<Work>) -> &'static str {
     for _ in 0..STEPS {
         work.one_step();
@@ -156,7 +159,10 @@ async fn scene(
     let sent = Instant::now();
     narrator.say(
         "client",
-        format!("-> GET {path}, then GET /ping 20 ms later"),
+        format!(
+            "-> GET {path}, then GET /ping {} ms later",
+            ping_after.as_millis()
+        ),
     );
     let blocking = async {
         let (status, _) = server.get(path).await?;
@@ -204,7 +210,7 @@ async fn scene(
 /// Runs the three scenes against a server on a runtime with one worker thread.
 pub async fn scenes(flags: &Flags, narrator: &Narrator, timeout: Duration) -> Result<Blocking> {
     let work = Work {
-        step: flags.ms(25),
+        step: flags.ms(30),
         ended: Arc::default(),
     };
     let one_worker = tokio::runtime::Builder::new_multi_thread()
@@ -217,7 +223,8 @@ pub async fn scenes(flags: &Flags, narrator: &Narrator, timeout: Duration) -> Re
         .await??;
 
     narrator.scenario("blocking inside the handler: the worker is held, the timeout cannot fire");
-    let ping_after = flags.ms(20);
+    // Late enough that the blocking request is in its handler first, on a busy machine too.
+    let ping_after = flags.ms(60);
     let inline = scene(&server, "/blocking/inline", &work, ping_after, narrator).await?;
     narrator.scenario("spawn_blocking: the answer is on time, the steps run on to the end");
     let spawned = scene(&server, "/blocking/spawned", &work, ping_after, narrator).await?;

@@ -271,23 +271,23 @@ mod tests {
     #[tokio::test]
     async fn blocking_work_stalls_runs_on_or_stops_within_a_step() {
         let report = demo(&Flags::for_test(7), &Narrator::quiet()).await.unwrap();
-        // Inline, the timeout never fired: the worker that runs its timer was held.
+        // Inline, the timeout never fired: the handler's one poll lasted all the work.
         assert_eq!(report.number("blocked_status"), 200, "{report}");
-        assert!(report.number("blocked_answered_ms") >= 300, "{report}");
-        // The ping, sent 20 ms in, waited for the rest of the 300 ms of steps.
-        assert!(report.number("stalled_request_ms") >= 250, "{report}");
+        assert!(report.number("blocked_answered_ms") >= 360, "{report}");
+        // The ping, sent 60 ms in, waited for most of the 360 ms of steps.
+        assert!(report.number("stalled_request_ms") >= 200, "{report}");
         // On a blocking thread, 408 on time, and the steps ran on after it...
         assert_eq!(report.number("spawned_status"), 408, "{report}");
         assert!(
             report.number("spawned_answered_ms") < report.number("blocked_answered_ms"),
             "{report}"
         );
-        // ...where the token stops them within a step (25 ms; twice that for a busy machine).
+        // ...where the token stops them within a step (30 ms; twice that for a busy machine).
         assert_eq!(report.number("token_status"), 408, "{report}");
-        assert!(report.number("stopped_within_ms") <= 50, "{report}");
+        assert!(report.number("stopped_within_ms") <= 60, "{report}");
         assert!(
             report.number("blocking_work_after_response_ms")
-                > report.number("stopped_within_ms") + 25,
+                > report.number("stopped_within_ms") + 30,
             "{report}"
         );
     }

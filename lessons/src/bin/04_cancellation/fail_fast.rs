@@ -76,7 +76,7 @@ async fn wait_for_all(page: &Page) -> Result<Vec<String>, String> {
 // ANCHOR_END: wait_for_all
 
 // ANCHOR: fail_fast
-/// errgroup's promise: the first error is the answer, at once. `try_join_all` returns
+/// The first error is the answer, at once. `try_join_all` returns
 /// as soon as one call fails, and drops the joined future, with it every call still
 /// waiting. With the calls spawned on a `JoinSet` instead, returning drops the set and
 /// aborts its tasks; `shutdown().await` first waits until they are gone (exercise 10).
