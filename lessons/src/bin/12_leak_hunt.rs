@@ -16,8 +16,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use lessons::kit::{
-    Flags, Latency, Narrator, Report, Serve, SlowBackend, TaskGauge, TaskRegistry, TestServer,
-    burst, ms, run_lesson, wait_until,
+    DUMP_BUILD, Flags, Latency, Narrator, Report, Serve, SlowBackend, TaskDump, TaskGauge,
+    TaskRegistry, TestServer, burst, ms, run_lesson, task_dump, wait_until,
 };
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::family::Family;
@@ -136,6 +136,16 @@ async fn metrics(State(app): State<App>) -> impl IntoResponse {
         Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
+
+/// `/debug/dump`: every live task's trace, where this build has task dumps. Bounded:
+/// a dump waits for every worker, and a blocked one would hold it up.
+async fn debug_dump() -> String {
+    match task_dump(ms(2000)).await {
+        TaskDump::Traces(traces) => traces.join("\n"),
+        TaskDump::Unsupported(needs) => format!("{needs}: {DUMP_BUILD} -- --serve\n"),
+        TaskDump::TimedOut => "no dump within 2 s: a worker is blocked\n".to_owned(),
+    }
+}
 // ANCHOR_END: debug
 
 fn start(flags: &Flags) -> (Router, App) {
@@ -152,6 +162,7 @@ fn start(flags: &Flags) -> (Router, App) {
         .route("/subscribe", get(subscribe))
         .route("/debug/tasks", get(debug_tasks))
         .route("/metrics", get(metrics))
+        .route("/debug/dump", get(debug_dump))
         .with_state(app.clone());
     (router, app)
 }
@@ -226,15 +237,46 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     );
     // ANCHOR_END: monitor
 
+    // ANCHOR: dump
+    narrator.scenario("a task dump: where each live task is waiting");
+    let dump = task_dump(ms(2000)).await;
+    let dumped_pumps = dump.through("subscribe").count();
+    match &dump {
+        TaskDump::Traces(traces) => {
+            narrator.say(
+                "dump",
+                format!(
+                    "{} tasks; {dumped_pumps} wait inside subscribe's pump, the first:",
+                    traces.len()
+                ),
+            );
+            let first = dump.through("subscribe").next().map_or("", String::as_str);
+            for line in first.lines() {
+                narrator.say("dump", line);
+            }
+        }
+        TaskDump::Unsupported(needs) => {
+            narrator.say("dump", format!("not in this build: {needs}"));
+            narrator.say("dump", format!("to see one: {DUMP_BUILD}"));
+        }
+        TaskDump::TimedOut => narrator.say("dump", "no dump within 2 s: a worker is blocked"),
+    }
+    // ANCHOR_END: dump
+
     server.shutdown().await?;
     let leaking = grown.first();
-    Ok(Report::new()
+    let report = Report::new()
         .with("requests", 2 * REQUESTS)
         .with("leaking_task", leaking.map_or("none", |group| group.name))
         .with("leaked_tasks", leaking.map_or(0, |group| group.count))
         .with("grown_groups", grown.len())
         .with("metrics_alive_tasks", metrics_alive_tasks)
-        .with("monitor_live_pumps", live_pumps))
+        .with("monitor_live_pumps", live_pumps);
+    // Only a build with task dumps has this figure: the others print how to get one.
+    Ok(match dump {
+        TaskDump::Traces(_) => report.with("dump_pumps", dumped_pumps),
+        _ => report,
+    })
 }
 // ANCHOR_END: drive
 
@@ -242,7 +284,13 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
 async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, _| Serve {
         router: start(flags).0,
-        routes: vec!["/report", "/subscribe", "/debug/tasks", "/metrics"],
+        routes: vec![
+            "/report",
+            "/subscribe",
+            "/debug/tasks",
+            "/debug/dump",
+            "/metrics",
+        ],
         on_shutdown: None,
     })
     .await
