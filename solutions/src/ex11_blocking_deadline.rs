@@ -10,8 +10,9 @@ pub struct TimedOut;
 
 // ANCHOR: solution
 /// Runs `step(0)` … `step(steps - 1)` in order on a blocking thread and returns their
-/// results in order, or `Err(TimedOut)` once `limit` has passed; no step starts after
-/// that, nor after the caller drops this future.
+/// results in order, or `Err(TimedOut)` once `limit` has passed. Once it has given up,
+/// or its caller has dropped it, the steps stop: the last to run is the one under way,
+/// or at most one that passed its check just before the cancel.
 pub async fn run_steps_within<T: Send + 'static>(
     steps: usize,
     step: impl Fn(usize) -> T + Send + 'static,
@@ -41,12 +42,14 @@ pub async fn run_steps_within<T: Send + 'static>(
     });
 
     // On time, the results. At the limit `timeout` drops the handle, which detaches
-    // the thread; the guard then cancels the token, and the step under way is the
-    // last one to run.
+    // the thread; the guard then cancels the token. The step under way runs to its
+    // end (or, if the thread passed its check a moment before the cancel, the step it
+    // was about to start does): after that one, the thread sees the token and stops.
     match tokio::time::timeout(limit, work).await {
         Ok(Ok(results)) => Ok(results),
-        // A step panicked: a bug, not a slow answer. Resume its panic here, with its
-        // own message, as if the steps had run in the caller.
+        // A step panicked: a bug, not a slow answer, and the panic ended the loop, so
+        // no step ran after it. Resume that same panic here, its payload as it was,
+        // as if the steps had run in the caller.
         Ok(Err(error)) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // The runtime is shutting down and dropped the task before it started.
         Ok(Err(_)) => Err(TimedOut),

@@ -15,8 +15,9 @@ use futures::future::BoxFuture;
 ///
 /// When it returns, no call is still running and none finishes later: after an error
 /// the other calls are cancelled, and it waits until they are gone. A panic in a call
-/// is a failure too: the other calls are cancelled the same way, then the panic goes
-/// on in the caller. When its caller drops it early, every call is aborted with it.
+/// is a failure too: the other calls are cancelled the same way, then the call's own
+/// panic, its payload as it was, goes on in the caller. When its caller drops it
+/// early, every call is aborted with it.
 pub async fn all_or_first_error<T, E>(
     calls: Vec<BoxFuture<'static, Result<T, E>>>,
 ) -> Result<Vec<T>, E>

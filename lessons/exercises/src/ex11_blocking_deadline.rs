@@ -18,10 +18,12 @@ pub struct TimedOut;
 /// is allowed (each step blocks its thread for a while), and returns their results in
 /// order, or `Err(TimedOut)` as soon as `limit` has passed.
 ///
-/// It never blocks the async worker thread that polls it. Once it has given up, or
-/// once its caller has dropped it, no further step starts: the one under way, which
-/// nothing can interrupt, is the last to run. A step that panics stops the steps, and
-/// its panic reaches the caller with its own message, as if the steps had run there.
+/// It never blocks the async worker thread that polls it, not even for one step. Once
+/// it has given up, or once its caller has dropped it, the steps stop: the one under
+/// way, which nothing can interrupt, runs to its end, and no other starts but, at
+/// most, one that had just passed its check. A step that panics stops the steps, and
+/// its panic reaches the caller as it was, the step's own payload, as if the steps had
+/// run there.
 pub async fn run_steps_within<T: Send + 'static>(
     steps: usize,
     step: impl Fn(usize) -> T + Send + 'static,

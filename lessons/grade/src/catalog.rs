@@ -191,6 +191,7 @@ pub const EXERCISES: &[Exercise] = &[
             "ex10_no_spawn",
             "ex10_others_left_running",
             "ex10_panic_ends_the_loop",
+            "ex10_panics_with_the_join_error",
         ]
     ),
     exercise!(
@@ -201,11 +202,14 @@ pub const EXERCISES: &[Exercise] = &[
             "ex11_aborts_the_blocking_task",
             "ex11_block_in_place",
             "ex11_checks_its_own_deadline",
+            "ex11_expects_the_join_error",
             "ex11_flag_set_on_timeout_only",
             "ex11_panic_reported_as_timeout",
+            "ex11_runs_on_after_a_panic",
             "ex11_spawned_then_timed_out",
             "ex11_steps_on_the_async_worker",
             "ex11_waits_for_the_step_under_way",
+            "ex11_yields_between_steps",
         ]
     ),
 ];

@@ -10,3 +10,4 @@ pub mod join_all_then_first_error;
 pub mod no_spawn;
 pub mod others_left_running;
 pub mod panic_ends_the_loop;
+pub mod panics_with_the_join_error;
