@@ -454,3 +454,35 @@ fn rust_log_shows_a_leaked_task_still_working_inside_its_answered_request() {
         "{printed}"
     );
 }
+
+#[test]
+fn rust_log_shows_the_spawned_audit_inside_its_request_only_when_given_a_span() {
+    let output = Command::new(env!("CARGO_BIN_EXE_04_cancellation"))
+        .args(["--seed", "7"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("running the lesson");
+    assert!(output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let audits: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.contains("audit: written for"))
+        .collect();
+    // The plain spawn: outside the request's task-local scope, and outside its spans.
+    let outside = audits
+        .iter()
+        .filter(|line| line.ends_with("written for outside any request"))
+        .filter(|line| !line.contains("request{"))
+        .count();
+    assert_eq!(outside, 3, "{printed}");
+    // The spawn scoped again and instrumented: the id, in a span that names it, inside
+    // the request's span.
+    for id in ["alice-1", "bob-2", "carol-3"] {
+        assert!(
+            audits.iter().any(|line| line.contains("request{method=GET")
+                && line.contains(&format!(r#"task{{name="audit" request_id={id}}}"#))
+                && line.ends_with(&format!("written for {id}"))),
+            "{printed}"
+        );
+    }
+}

@@ -15,3 +15,6 @@ pub mod ex08_singleflight;
 pub mod ex09_coalesce_key;
 pub mod ex10_fail_fast;
 pub mod ex11_blocking_deadline;
+pub mod ex12_graceful_shutdown;
+pub mod ex13_leak_test;
+pub mod ex14_cancel_safe_loop;

@@ -212,6 +212,53 @@ pub const EXERCISES: &[Exercise] = &[
             "ex11_yields_between_steps",
         ]
     ),
+    exercise!(
+        "ex12_graceful_shutdown",
+        "08_workers_fixed",
+        "the shutdown sequence of a small server",
+        mistakes: [
+            "ex12_background_waited_for_ever",
+            "ex12_deadline_from_the_start",
+            "ex12_drains_for_ever",
+            "ex12_exits_at_once",
+            "ex12_forgets_the_background",
+            "ex12_keeps_accepting",
+            "ex12_polls_the_ended_server",
+            "ex12_returns_at_the_deadline",
+            "ex12_tracker_never_closed",
+        ]
+    ),
+    exercise!(
+        "ex13_leak_test",
+        "12_leak_hunt",
+        "a test that proves no task outlives the server",
+        mistakes: [
+            "ex13_baseline_after_start",
+            "ex13_count_only",
+            "ex13_no_grace",
+            "ex13_registry_only",
+            "ex13_runtime_dropped",
+            "ex13_server_handle_dropped",
+            "ex13_shared_runtime",
+            "ex13_waits_for_the_tracker",
+        ]
+    ),
+    exercise!(
+        "ex14_cancel_safe_loop",
+        "04_cancellation",
+        "a select! loop that loses nothing",
+        mistakes: [
+            "ex14_body_read_exact_in_select",
+            "ex14_finishes_the_frame_before_stopping",
+            "ex14_finishes_the_frame_outside_select",
+            "ex14_forwards_the_rest_at_the_end",
+            "ex14_heartbeats_from_a_task",
+            "ex14_ignores_a_closed_channel",
+            "ex14_one_frame_per_read",
+            "ex14_read_exact_in_select",
+            "ex14_send_ignores_stop",
+        ]
+    ),
 ];
 
 /// The exercise named `id`, with its position in the course (from 1).

@@ -27,3 +27,6 @@ pub mod ex08;
 pub mod ex09;
 pub mod ex10;
 pub mod ex11;
+pub mod ex12;
+pub mod ex13;
+pub mod ex14;

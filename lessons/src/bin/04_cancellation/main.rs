@@ -3,10 +3,13 @@
 //! What Go's `context` gives a server, in tokio's terms: a tree of cancellation
 //! tokens (a parent cancels its children, never the reverse), a loop that ends when
 //! told, a deadline shared by every call of a request, and values that belong to
-//! one request, and the rule for a fan-out whose call fails (`fail_fast.rs`). Each
-//! rule is shown happening, and measured.
+//! one request, the rule for a fan-out whose call fails (`fail_fast.rs`), and what a
+//! `select!` loop loses when a branch wins while another is half-way through a read
+//! (`cancel_safety.rs`). Each rule is shown happening, and measured.
 
+mod cancel_safety;
 mod fail_fast;
+mod task_locals;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -233,6 +236,7 @@ fn deep_in_the_call_stack() -> String {
 fn router(db: SlowBackend) -> Router {
     Router::new()
         .route("/profile", get(profile))
+        .route("/profile/background", get(task_locals::background_work))
         .layer(middleware::from_fn(request_id))
         .with_state(db)
 }
@@ -301,7 +305,11 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
     )))
     .await?;
     let (ids_matched, bad_id_status) = values_stay_with_their_request(&server, narrator).await?;
+    narrator.scenario("a spawned task does not inherit the request's task-local id");
+    let inherited = task_locals::spawned_tasks_and_the_request_id(&server, narrator).await?;
     server.shutdown().await?;
+
+    let relayed = cancel_safety::both(flags, narrator).await?;
 
     Ok(Report::new()
         .with("parent_cancels_child", parent_cancels_child)
@@ -324,6 +332,25 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("work_after_error", failed_fast.work_after_error)
         .with("request_ids_matched", format!("{ids_matched}/3"))
         .with("bad_id_status", bad_id_status)
+        .with(
+            "plain_spawn_saw_id",
+            format!("{}/{}", inherited.plain, inherited.requests),
+        )
+        .with(
+            "rescoped_spawn_saw_id",
+            format!("{}/{}", inherited.rescoped, inherited.requests),
+        )
+        .with("frames_sent", relayed.frames_sent)
+        .with("unsafe_frames_received", relayed.dropping_reads)
+        .with(
+            "unsafe_frames_lost",
+            relayed.frames_sent - relayed.dropping_reads,
+        )
+        .with("safe_frames_received", relayed.keeping_bytes)
+        .with(
+            "safe_frames_lost",
+            relayed.frames_sent - relayed.keeping_bytes,
+        )
         .with("leaked_tasks", gauge.settle(flags.ms(100)).await))
 }
 // ANCHOR_END: drive
@@ -366,6 +393,17 @@ mod tests {
         );
         assert_eq!(report.get("request_ids_matched"), Some("3/3"), "{report}");
         assert_eq!(report.number("bad_id_status"), 400, "{report}");
+        // A plain spawn starts outside the request's scope; scoped again, it sees the id.
+        assert_eq!(report.get("plain_spawn_saw_id"), Some("0/3"), "{report}");
+        assert_eq!(report.get("rescoped_spawn_saw_id"), Some("3/3"), "{report}");
+        // Cancel safety: the tick between the slow frame's halves drops the read under
+        // way; from there the loop reads from mid-frame and hangs up. Kept in a buffer of
+        // the loop's own, every byte survives the tick.
+        assert_eq!(report.number("frames_sent"), 6, "{report}");
+        assert_eq!(report.number("unsafe_frames_received"), 2, "{report}");
+        assert_eq!(report.number("unsafe_frames_lost"), 4, "{report}");
+        assert_eq!(report.number("safe_frames_received"), 6, "{report}");
+        assert_eq!(report.number("safe_frames_lost"), 0, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");
     }
 

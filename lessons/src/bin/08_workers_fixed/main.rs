@@ -4,12 +4,15 @@
 //! instead of holding the request. Workers watch a cancellation token as well as the
 //! queue, run on a `TaskTracker`, and are waited for at shutdown. The upstream client
 //! has a connect timeout and a total timeout, so the hung upstream becomes a quick 504
-//! with no task left waiting.
+//! with no task left waiting. Last, the whole server is told to stop by SIGTERM and
+//! shuts down in order, within a deadline; beside it, one that exits at once.
 //!
 //! * `pool.rs`: the workers, the handlers, tower's limit beside them, and the pool;
+//! * `shutdown.rs`: the graceful shutdown of a server, and the abrupt one;
 //! * here: the bursts the demo sends, the shutdown, and what each figure counts.
 
 mod pool;
+mod shutdown;
 
 use anyhow::Result;
 use lessons::kit::{
@@ -118,7 +121,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         format!("tasks alive above the baseline: {leaked_tasks}"),
     );
 
-    Ok(Report::new()
+    let report = Report::new()
         .with("accepted", jobs.with_status(202))
         .with("shed_503", jobs.with_status(503))
         .with("gave_up", jobs.failed)
@@ -130,7 +133,9 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         .with("upstream_slowest_ms", reports.slowest.as_millis())
         .with("jobs_cut_short", cut_short)
         .with("workers_left", workers_left)
-        .with("leaked_tasks", leaked_tasks))
+        .with("leaked_tasks", leaked_tasks);
+
+    shutdown::play(flags, narrator, report).await
 }
 // ANCHOR_END: drive
 
@@ -216,6 +221,61 @@ mod tests {
         );
         assert_eq!(report.number("workers_left"), 0, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");
+
+        // The graceful shutdown: five requests under way at SIGTERM, three short enough
+        // to end inside the drain deadline, two far too long.
+        assert_eq!(report.number("in_flight_at_signal"), 5, "{report}");
+        assert_eq!(
+            report.number("answered_after_signal"),
+            3,
+            "the short requests finish after the signal: {report}"
+        );
+        assert_eq!(
+            report.number("cut_at_deadline"),
+            2,
+            "the long ones are told 503 at the deadline: {report}"
+        );
+        assert_eq!(
+            report.number("refused_during_drain"),
+            1,
+            "no new connection during the drain: {report}"
+        );
+        assert_eq!(report.number("workers_stopped"), 2, "{report}");
+        assert_eq!(
+            report.number("lines_flushed"),
+            12,
+            "5 arrivals, 3 answers, 2 cuts and 2 stopped workers, all written: {report}"
+        );
+        assert_eq!(
+            report.number("tasks_left"),
+            0,
+            "the exit drops nothing: {report}"
+        );
+        assert!(
+            report.number("exit_ms") < 3000,
+            "the drain deadline bounds the shutdown: {report}"
+        );
+
+        // The fix removed, in the same run: the server that exits at the signal.
+        assert_eq!(
+            report.number("abrupt_answered_after_signal"),
+            0,
+            "nothing is answered after an exit: {report}"
+        );
+        assert_eq!(
+            report.number("abrupt_connection_errors"),
+            5,
+            "every request under way loses its connection: {report}"
+        );
+        assert_eq!(
+            report.number("abrupt_lines_lost"),
+            5,
+            "the batch of arrival lines dies with the process: {report}"
+        );
+        assert!(
+            report.number("abrupt_tasks_dropped") > 0,
+            "the exit drops the requests, the writer and the workers: {report}"
+        );
     }
 
     /// The fix removed: the same pool shut down without its token. The workers wait on
