@@ -25,7 +25,8 @@ use tokio::runtime::{Builder, Handle};
 /// What outlived the server: the tasks still alive on its runtime once the grace ran out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
-    /// Every task still alive on the server's runtime, named or not.
+    /// Every async task still alive on the server's runtime, named or not. A thread of
+    /// `spawn_blocking` is not a task to this count: only a task awaiting it shows.
     pub alive: usize,
     /// Those the server spawned through the registry, by name and spawn site. The rest
     /// were spawned around it: a plain `tokio::spawn`, a library's own task.
@@ -92,7 +93,9 @@ where
     });
     // Dropping a runtime waits for its threads, the blocking pool's too, for ever for a
     // blocking call that never returns: give them the grace, then leave them. The
-    // workers drop every task as they stop, so nothing the server leaked runs on.
+    // workers drop every async task as they stop, so none of those runs on; a blocking
+    // call still under way cannot be dropped, and its thread runs on, detached, until
+    // the call returns.
     runtime.shutdown_timeout(grace);
     if leak.alive == 0 { Ok(()) } else { Err(leak) }
 }

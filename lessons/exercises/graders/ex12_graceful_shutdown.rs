@@ -24,7 +24,7 @@
 //!   waited on without being closed (`background_work_is_waited_for`, and the first test);
 //! * right on one run, wrong on another: at a stop with nothing to drain, the server's
 //!   future may end at once and win a `select!` against the stop; polled again, it
-//!   panics. Chance decides which branch wins, so the idle stop is played 200 times
+//!   panics. Chance decides which branch wins, so the idle stop is played 50 times
 //!   (`an_idle_server_stops_at_once_every_time`, which also catches a return at the
 //!   deadline with nothing to wait for);
 //! * many threads: every test runs on eight worker threads, twelve requests at once in
@@ -32,8 +32,22 @@
 //! * the contract: the function's future runs on a spawned task, so it must be `Send`
 //!   (checked when this file compiles); a cut request is answered 503, not reset.
 //!
+//! * right against a quick peer, wrong against a slow one: a peer that trickles its
+//!   request headers never reaches the router, so a layer cannot cut it; the function
+//!   must still return shortly after the deadline and leave its connection closed
+//!   (`a_peer_that_trickles_its_request_does_not_hold_the_exit`); keep-alive
+//!   connections, idle or busy at the stop, must close too, and a second request on
+//!   one must not be served as if nothing had happened
+//!   (`keep_alive_connections_are_closed_too`);
+//! * right on the demo's sizes, wrong beyond them: `drain` taken as a time limit on
+//!   every request, which cuts requests longer than it with no stop at all
+//!   (`before_the_stop_no_request_is_cut`) and one well under way at the stop before
+//!   its deadline (`a_request_longer_than_the_drain_may_finish_inside_the_deadline`);
+//!   background work spawned during the drain, which a wait on the tracker begun at
+//!   the stop does not see (`work_spawned_during_the_drain_is_waited_for`).
+//!
 //! Not applicable: a caller that drops the function (a server's `main` awaits it to
-//! the end), slow peers (the test clients send their requests at once).
+//! the end).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -80,6 +94,17 @@ async fn audit(State(handlers): State<Handlers>, Path(ms): Path<u64>) -> &'stati
     "audited later\n"
 }
 
+/// Takes 200 ms, then leaves 300 ms of work on the background tracker and answers:
+/// work spawned during the drain, after the stop.
+async fn work_then_audit(State(handlers): State<Handlers>) -> &'static str {
+    let _counted = handlers.under_way.enter();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    handlers
+        .background
+        .spawn(tokio::time::sleep(Duration::from_millis(300)));
+    "worked, audited later\n"
+}
+
 /// Answers at once, and leaves work on the background tracker that never ends.
 async fn stuck_audit(State(handlers): State<Handlers>) -> &'static str {
     handlers.background.spawn(std::future::pending::<()>());
@@ -106,7 +131,22 @@ struct Started {
     client: reqwest::Client,
 }
 
+/// A client that opens a connection for every request, so that the idle connections of
+/// a pool play no part where a test is not about them.
+fn one_connection_per_request() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .connect_timeout(ms(1000))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("a plain-HTTP client always builds")
+}
+
 async fn start(drain: Duration) -> Started {
+    start_with(drain, one_connection_per_request()).await
+}
+
+async fn start_with(drain: Duration, client: reqwest::Client) -> Started {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a loopback port");
@@ -117,6 +157,7 @@ async fn start(drain: Duration) -> Started {
         .route("/forever", get(forever))
         .route("/audit/{ms}", get(audit))
         .route("/stuck", get(stuck_audit))
+        .route("/work_then_audit", get(work_then_audit))
         .with_state(Handlers {
             under_way: under_way.clone(),
             background: background.clone(),
@@ -135,12 +176,6 @@ async fn start(drain: Duration) -> Started {
             }
         }
     });
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .connect_timeout(ms(1000))
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("a plain-HTTP client always builds");
     let mut started = Started {
         addr,
         stop,
@@ -325,9 +360,10 @@ fn an_idle_server_stops_at_once_every_time() {
     threaded(|| async {
         // Many rounds: at a stop with nothing to drain, which of two ready futures a
         // `select!` takes is left to chance.
+        let client = one_connection_per_request();
         for _ in 0..ROUNDS {
             let drain = ms(1000);
-            let server = start(drain).await;
+            let server = start_with(drain, client.clone()).await;
             let stopped = server.stop();
             let returned = server.returned(drain * 3 + ms(2000), NO_DEADLINE).await;
             let took = returned.at.duration_since(stopped);
@@ -347,7 +383,7 @@ fn an_idle_server_stops_at_once_every_time() {
 }
 
 /// Rounds of [`an_idle_server_stops_at_once_every_time`].
-const ROUNDS: usize = 200;
+const ROUNDS: usize = 50;
 
 #[test]
 fn a_request_that_never_ends_is_cut_at_the_deadline() {
@@ -514,5 +550,283 @@ fn background_work_that_never_ends_does_not_hold_the_exit() {
                  tracker under tokio::time::timeout too",
             )
             .await;
+    });
+}
+
+#[test]
+fn a_request_longer_than_the_drain_may_finish_inside_the_deadline() {
+    threaded(|| async {
+        let drain = ms(600);
+        let server = start(drain).await;
+        // Started 500 ms before the stop, it ends 400 ms after it: inside the deadline,
+        // though it takes longer than `drain` in all.
+        let long = server.send("/sleep/900");
+        server.until_under_way(1).await;
+        tokio::time::sleep(ms(500)).await;
+        let stopped = server.stop();
+        let returned = server.returned(drain + ms(2000), NO_DEADLINE).await;
+        nothing_under_way(&returned, stopped);
+        status_of(
+            long,
+            "a request of 900 ms, 500 ms in at the stop, with a deadline 600 ms after it",
+            StatusCode::OK,
+            "It would have ended 400 ms after the stop, inside the deadline, and was cut. Is \
+             `drain` a time limit on every request (a TimeoutLayer, a timeout in the layer)? The \
+             deadline is one instant, counted from the stop, for all the requests under way",
+        )
+        .await;
+        assert_eq!(returned.summary, Shutdown { drained: 1, cut: 0 });
+    });
+}
+
+#[test]
+fn before_the_stop_no_request_is_cut() {
+    threaded(|| async {
+        let drain = ms(300);
+        let server = start(drain).await;
+        status_of(
+            server.send("/sleep/700"),
+            "a request of 700 ms with no stop at all, the drain being 300 ms",
+            StatusCode::OK,
+            "Nothing had told the server to stop, and the request was cut: `drain` bounds \
+             the shutdown, not every request. Is it a time limit on each request (a \
+             TimeoutLayer, a timeout in the layer)? Cut only once the deadline after the \
+             stop has passed",
+        )
+        .await;
+        let stopped = server.stop();
+        let returned = server.returned(drain * 3 + ms(2000), NO_DEADLINE).await;
+        nothing_under_way(&returned, stopped);
+        assert_eq!(
+            returned.summary,
+            Shutdown::default(),
+            "the request ended before the stop"
+        );
+    });
+}
+
+#[test]
+fn work_spawned_during_the_drain_is_waited_for() {
+    threaded(|| async {
+        let drain = ms(1500);
+        let server = start(drain).await;
+        // Under way at the stop: it spawns its background work 200 ms after it.
+        let request = server.send("/work_then_audit");
+        server.until_under_way(1).await;
+        let stopped = server.stop();
+        let returned = server
+            .returned(
+                drain * 3 + ms(2000),
+                "is the background waited for with no bound?",
+            )
+            .await;
+        nothing_under_way(&returned, stopped);
+        assert_eq!(
+            returned.background, 0,
+            "serve_until_stopped returned while {} background tasks were still running. \
+             They were spawned during the drain, by a request under way at the stop: was \
+             the tracker waited for before the drain was over (at the stop, or beside the \
+             drain)? Then wait() found it empty and resolved at once. Wait for the \
+             background after the server has stopped, when no handler is left to add to it",
+            returned.background
+        );
+        status_of(
+            request,
+            "a request under way at the stop",
+            StatusCode::OK,
+            "It needed 200 ms",
+        )
+        .await;
+        assert_eq!(returned.summary, Shutdown { drained: 1, cut: 0 });
+        let took = returned.at.duration_since(stopped);
+        assert!(
+            took < ms(1300),
+            "everything was done about 500 ms after the stop, and serve_until_stopped \
+             returned after {} ms: return when the work is done, not at a deadline",
+            took.as_millis()
+        );
+    });
+}
+
+/// A keep-alive HTTP/1.1 connection of the test's own, to see what the server does with
+/// the connection, not only with the request.
+struct KeepAlive(tokio::net::TcpStream);
+
+impl KeepAlive {
+    async fn open(addr: SocketAddr) -> KeepAlive {
+        let stream = within(
+            ms(2000),
+            "a connection to the server",
+            "is the server accepting?",
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        .expect("the server accepts a connection before the stop");
+        KeepAlive(stream)
+    }
+
+    /// Sends `GET path` on this connection; its status line, or `None` if the
+    /// connection was closed (or reset) instead of answering.
+    async fn get(&mut self, path: &str) -> Option<String> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let request = format!("GET {path} HTTP/1.1\r\nHost: grader\r\n\r\n");
+        if self.0.write_all(request.as_bytes()).await.is_err() {
+            return None;
+        }
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 1024];
+        loop {
+            let text = String::from_utf8_lossy(&received).into_owned();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if received.len() >= end + 4 + length {
+                    return text.lines().next().map(str::to_owned);
+                }
+            }
+            match self.0.read(&mut buffer).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    }
+
+    /// Whether the server has closed this connection: end of stream, or a reset.
+    async fn closed_within(&mut self, limit: Duration) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut buffer = [0u8; 64];
+        matches!(
+            tokio::time::timeout(limit, self.0.read(&mut buffer)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+}
+
+#[test]
+fn keep_alive_connections_are_closed_too() {
+    threaded(|| async {
+        let drain = ms(1000);
+        let server = start(drain).await;
+        // Answered before the stop, then idle: what browsers and proxies leave open.
+        let mut idle = KeepAlive::open(server.addr).await;
+        let first = idle.get("/sleep/0").await;
+        assert!(
+            first.as_deref().is_some_and(|line| line.contains(" 200 ")),
+            "a request before the stop got {first:?}"
+        );
+        // Under way at the stop, on a connection the client means to use again.
+        let mut busy = KeepAlive::open(server.addr).await;
+        let under_way = tokio::spawn(async move {
+            let status = busy.get("/sleep/300").await;
+            (busy, status)
+        });
+        server.until_under_way(1).await;
+        let stopped = server.stop();
+        let returned = server
+            .returned(
+                drain * 3 + ms(2000),
+                "a keep-alive connection that stays open holds the drain: at the stop, each \
+                 connection must be told to close after its request (with_graceful_shutdown \
+                 does this for every connection axum serves)",
+            )
+            .await;
+        let took = returned.at.duration_since(stopped);
+        let (mut busy, status) = under_way.await.expect("no panic");
+        assert!(
+            status.as_deref().is_some_and(|line| line.contains(" 200 ")),
+            "a request of 300 ms under way at the stop got {status:?}"
+        );
+        assert!(
+            took < ms(800),
+            "the only request under way was done 300 ms after the stop, and \
+             serve_until_stopped returned after {} ms. Did an idle keep-alive connection \
+             hold the drain to its deadline? At the stop, idle connections are closed at \
+             once, and busy ones after their request (with_graceful_shutdown does both)",
+            took.as_millis()
+        );
+        assert!(
+            idle.closed_within(ms(500)).await,
+            "a keep-alive connection idle at the stop was still open after \
+             serve_until_stopped returned: every connection is closed at the stop, or after \
+             the request it is serving"
+        );
+        let second = busy.get("/sleep/0").await;
+        assert!(
+            !second.as_deref().is_some_and(|line| line.contains(" 200 ")),
+            "after the stop, a second request on a keep-alive connection was answered \
+             ({second:?}) as if nothing had happened: the server is leaving, so after the \
+             request under way each connection must close (hyper then answers it with \
+             `Connection: close`), and the client goes to another replica"
+        );
+        nothing_under_way(&returned, stopped);
+        assert_eq!(returned.summary, Shutdown { drained: 1, cut: 0 });
+    });
+}
+
+#[test]
+fn a_peer_that_trickles_its_request_does_not_hold_the_exit() {
+    threaded(|| async {
+        use tokio::io::AsyncWriteExt;
+        let drain = ms(600);
+        let server = start(drain).await;
+        let mut slow = KeepAlive::open(server.addr).await;
+        slow.0
+            .write_all(b"GET /sleep/0 HTTP/1.1\r\nHost: grader\r\n")
+            .await
+            .expect("the server reads the first line");
+        // One header line every 100 ms, never the blank line that ends them: the request
+        // never reaches the router, so no layer on it can cut this connection.
+        let (reader, mut writer) = slow.0.into_split();
+        let trickle = tokio::spawn(async move {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(5) {
+                if writer.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                    return true;
+                }
+                tokio::time::sleep(ms(100)).await;
+            }
+            false
+        });
+        tokio::time::sleep(ms(250)).await;
+        let stopped = server.stop();
+        let returned = server
+            .returned(
+                drain * 3 + ms(2000),
+                "a peer that sends its request slowly holds the connection open: bound the \
+                 wait for the server's future, then close what is left",
+            )
+            .await;
+        let took = returned.at.duration_since(stopped);
+        assert!(
+            took < drain + ms(400),
+            "serve_until_stopped returned {} ms after the stop, the deadline being {} ms: a \
+             peer still sending its request headers held it. Such a request never reaches \
+             the router, so the cut must close the connection itself",
+            took.as_millis(),
+            drain.as_millis()
+        );
+        let mut reader = reader;
+        let mut buffer = [0u8; 64];
+        let closed = matches!(
+            tokio::time::timeout(
+                ms(500),
+                tokio::io::AsyncReadExt::read(&mut reader, &mut buffer)
+            )
+            .await,
+            Ok(Ok(0) | Err(_))
+        ) || trickle.is_finished();
+        trickle.abort();
+        assert!(
+            closed,
+            "a connection still sending its request headers was left open after \
+             serve_until_stopped returned: the task that serves it runs on, and the process \
+             exits under it"
+        );
     });
 }

@@ -35,6 +35,10 @@
 //! * a silent peer: a blocking call that never returns (on `spawn_blocking`, where it
 //!   belongs) must not hang the check: dropping a runtime waits for its blocking
 //!   threads, for ever for that one (`a_blocking_call_that_never_returns_does_not_hang_the_check`);
+//!   and a request that never gets its answer keeps its connection open, so a graceful
+//!   shutdown awaited with no bound waits for ever; the check must still give its
+//!   verdict, and count the connection's task
+//!   (`a_connection_that_never_finishes_does_not_hang_the_check`);
 //! * the demo's sizes: leaks of 1, 3, 5, 10 and 30 tasks, each counted exactly.
 //!
 //! Not applicable: a caller that drops the check (it is a blocking call, not a future).
@@ -42,8 +46,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -52,6 +56,7 @@ use axum::routing::get;
 use futures::future::{BoxFuture, FutureExt, join_all};
 use lessons::kit::grading::{threaded, within};
 use lessons::kit::{TaskRegistry, ms, wait_until};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::{Barrier, oneshot};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -95,6 +100,11 @@ struct Probe {
     answered: Arc<AtomicUsize>,
     /// Set when the test is over, however it ends: a stuck export lets its thread go.
     released: Arc<AtomicBool>,
+    /// Requests to `/hang` that reached their handler.
+    hung: Arc<AtomicUsize>,
+    /// The client ends of connections the drive left open, outside any runtime: they
+    /// stay open until the test is over.
+    held: Arc<Mutex<Vec<std::net::TcpStream>>>,
 }
 
 impl Probe {
@@ -104,6 +114,10 @@ impl Probe {
 
     fn answered(&self) -> usize {
         self.answered.load(Ordering::SeqCst)
+    }
+
+    fn hung(&self) -> usize {
+        self.hung.load(Ordering::SeqCst)
     }
 
     /// Lets every stuck export go when dropped, even when the test fails.
@@ -192,6 +206,7 @@ fn shop(kind: Shop, probe: &Probe) -> impl FnOnce(TaskRegistry) -> Router + Send
             .route("/report", get(report))
             .route("/subscribe", get(subscribe))
             .route("/export", get(export))
+            .route("/hang", get(hang))
             .with_state(state)
     }
 }
@@ -255,6 +270,41 @@ async fn export(State(state): State<ShopState>) -> &'static str {
         });
     }
     "export started"
+}
+
+/// Never answers: a handler waiting on something that never comes (a lock, a peer), in
+/// every version of the shop. Its connection stays open, and a graceful shutdown waits
+/// for it.
+async fn hang(State(state): State<ShopState>) -> &'static str {
+    state.probe.hung.fetch_add(1, Ordering::SeqCst);
+    std::future::pending::<()>().await;
+    "never"
+}
+
+/// A drive that sends `GET /hang` on a connection of its own and does not wait for the
+/// answer: once the handler has the request, it leaves the connection open (held by
+/// the probe, on no runtime) and returns.
+fn drive_hanging(
+    probe: &Probe,
+) -> impl FnOnce(SocketAddr) -> BoxFuture<'static, ()> + Send + 'static {
+    let probe = probe.clone();
+    move |addr: SocketAddr| {
+        async move {
+            let mut connection = tokio::net::TcpStream::connect(addr)
+                .await
+                .expect("the shop accepts a connection");
+            connection
+                .write_all(b"GET /hang HTTP/1.1\r\nhost: shop\r\n\r\n")
+                .await
+                .expect("the shop reads the request");
+            wait_until(ms(1000), || probe.hung() > 0).await;
+            let connection = connection
+                .into_std()
+                .expect("a tokio socket becomes a std one");
+            probe.held.lock().unwrap().push(connection);
+        }
+        .boxed()
+    }
 }
 
 /// A drive: `GET` each path in turn on the address the check gives, counting the 200s.
@@ -538,7 +588,8 @@ fn a_task_spawned_outside_the_registry_is_still_counted() {
             "3 price pumps started with a plain tokio::spawn never end",
             "The registry lists only what was spawned through it; a library's task, or a \
              spawn someone forgot to route through it, is missing there. The runtime's count \
-             (Handle::metrics().num_alive_tasks()) sees every task: decide on the count, and \
+             (Handle::metrics().num_alive_tasks()) sees every async task, spawned through \
+             the registry or not: decide on the count, and \
              name what the registry can.",
         );
         if let Some(wrong) = diagnose(&leak, 3, None, took) {
@@ -688,5 +739,42 @@ fn a_blocking_call_that_never_returns_does_not_hang_the_check() {
         if let Some(wrong) = diagnose(&leak, 1, Some("export"), took) {
             panic!("the export, waiting on its blocking call, alone outlives the server; {wrong}");
         }
+    });
+}
+
+#[test]
+fn a_connection_that_never_finishes_does_not_hang_the_check() {
+    threaded(|| async {
+        let probe = Probe::default();
+        let (verdict, took) = verdict(
+            shop(Shop::Clean, &probe),
+            drive_hanging(&probe),
+            "the drive left a request to /hang open, which is never answered, and your \
+             check never returned. A graceful shutdown waits for every open connection to \
+             finish, for ever for this one: bound the wait for the shutdown by the grace \
+             (tokio::time::timeout around it), then count what is left.",
+        )
+        .await;
+        assert_eq!(
+            probe.hung(),
+            1,
+            "the drive's request to /hang never reached its handler: the check should serve \
+             the router make_server builds, and run the drive while it serves"
+        );
+        let leak = expect_leak(
+            verdict,
+            "a request to /hang is never answered, so its connection, and the server that \
+             waits for it, outlive the shutdown",
+            "Every task alive once the grace has run out is a leak, a connection's too.",
+        );
+        assert!(
+            leak.alive > leak.named.total(),
+            "a request to /hang is never answered: its connection's task (axum spawns one \
+             per connection, outside the registry) outlives the shutdown, and after {} ms \
+             your check said {}. Count every task alive on the runtime \
+             (num_alive_tasks), not only those the registry names.",
+            took.as_millis(),
+            said(&leak)
+        );
     });
 }

@@ -18,7 +18,9 @@
 //!   (`heartbeats_keep_coming_while_a_frame_is_half_read`); the stop is obeyed at once
 //!   with a frame half read, a silent peer, or a consumer that has stopped reading
 //!   (`stops_at_once_while_a_frame_is_half_read`, `stops_at_once_when_nothing_arrives`,
-//!   `stops_at_once_while_its_consumer_is_not_reading`); whole frames go out as soon
+//!   `stops_at_once_while_its_consumer_is_not_reading`), also while a heartbeat, not a
+//!   frame, waits for room (`stops_at_once_while_a_heartbeat_waits_for_room`); whole
+//!   frames go out as soon
 //!   as they are in, not at the next read or tick
 //!   (`frames_that_arrive_together_all_go_out_at_once`);
 //! * right until shutdown, wrong after: the end of the stream between frames
@@ -26,13 +28,16 @@
 //!   (`a_frame_cut_off_by_the_end_is_an_error_and_never_passed_on`), and a receiver
 //!   that has gone (`returns_when_its_receiver_is_gone`);
 //! * right against a silent peer, wrong against a slow one: a peer that pauses inside
-//!   a frame, and a consumer that stops reading (above);
+//!   a frame, and a consumer that stops reading (above); a peer that sends a byte every
+//!   half period, which never lets a timer made anew on each turn run out
+//!   (`heartbeats_keep_their_period_while_bytes_trickle_in`);
 //! * many threads: the writer and the relay on different workers, a tick every
 //!   millisecond (`frames_survive_a_busy_ticker_on_many_threads`);
 //! * right when it returns, leaky when its caller drops it: a ticker moved to a task of
 //!   its own (with a clone of `out`) spares the read loop its `select!`, and runs on
 //!   when the relay is dropped (`a_relay_dropped_by_its_caller_leaves_nothing_running`);
-//! * the contract: `Relayed::Heartbeat` every period (`a_heartbeat_every_period`), a
+//! * the contract: `Relayed::Heartbeat` every period, the first one period after the
+//!   start, not at once (`a_heartbeat_every_period`), a
 //!   length over the limit refused before its body
 //!   (`a_length_over_the_limit_is_refused_as_soon_as_it_is_read`), a frame of the
 //!   limit accepted, the future is `Send` (checked when this file compiles).
@@ -333,6 +338,14 @@ impl Relay {
             .count()
     }
 
+    /// When the consumer took its first heartbeat, if it has taken one.
+    fn first_heartbeat_at(&self) -> Option<Instant> {
+        let log = self.log.lock().unwrap();
+        log.iter()
+            .find(|(_, item)| *item == Relayed::Heartbeat)
+            .map(|(at, _)| *at)
+    }
+
     /// Fails the test with the relay's outcome if it has returned before it should.
     async fn still_running(&mut self, when: &str) {
         if self.returned() && self.task.is_some() {
@@ -543,12 +556,19 @@ fn a_heartbeat_every_period() {
         tokio::time::sleep(PERIOD * 10 + ms(5)).await;
         relay.still_running("with nothing arriving").await;
         let beats = relay.heartbeats_between(started, Instant::now());
+        let first = relay.first_heartbeat_at();
         assert!(
-            (10..=11).contains(&beats),
+            beats == 10 && first.is_some_and(|at| at >= started + PERIOD),
             "\nin 105 ms with a period of 10 ms and nothing arriving, the consumer got {beats} \
-             heartbeats, not 10.\nhint: `tokio::time::interval_at(Instant::now() + period, \
-             period)` ticks once a period from one period on; each tick sends one \
-             Relayed::Heartbeat on `out`.\n"
+             heartbeats, the first {}, not 10 from 10 ms on.\nhint: the first heartbeat comes \
+             one period after the relay starts, not at once: `tokio::time::interval(period)` \
+             ticks the moment it is first polled; `tokio::time::interval_at(Instant::now() + \
+             period, period)` ticks once a period from one period on. Each tick sends one \
+             Relayed::Heartbeat on `out`.\n",
+            match first {
+                Some(at) => format!("{} ms after the start", (at - started).as_millis()),
+                None => "never".to_owned(),
+            }
         );
         relay.stop.cancel();
         assert!(relay.outcome().await.is_ok());
@@ -580,6 +600,47 @@ fn heartbeats_keep_coming_while_a_frame_is_half_read() {
             &mut relay,
             &[body(1, 100)],
             "half a frame, ten ticks, then the other half",
+            "",
+        )
+        .await;
+        relay.close();
+        assert!(
+            relay.outcome().await.is_ok(),
+            "the stream ended between frames"
+        );
+    });
+}
+
+#[test]
+fn heartbeats_keep_their_period_while_bytes_trickle_in() {
+    paused(|| async {
+        // 20 bytes, one every half period: the peer is never silent for a whole period.
+        let frame = encode(&body(1, 16));
+        let mut relay = Relay::start();
+        let started = Instant::now();
+        for byte in frame.chunks(1) {
+            relay.send(byte).await;
+            tokio::time::sleep(PERIOD / 2).await;
+        }
+        tokio::time::sleep(ms(5)).await;
+        relay.still_running("while bytes trickled in").await;
+        let beats = relay.heartbeats_between(started, Instant::now());
+        assert!(
+            beats >= 9,
+            "\nthe peer sent one byte every 5 ms for 100 ms, with a period of 10 ms: in 105 ms \
+             the consumer got {beats} heartbeats, not 10. A peer that sends a little at a \
+             time silenced the heartbeat.\nhint: a timer made anew on each turn of the loop \
+             (`sleep(period)` as a branch of the select!, or `timeout(period, read)`) starts \
+             over at every read, and a peer that sends more often than once a period keeps \
+             it from ever running out. Make one ticker before the loop \
+             (`tokio::time::interval_at`) and tick it in the select!: its deadlines do not \
+             move when other branches win.\n"
+        );
+        tokio::time::sleep(ms(1)).await;
+        expect_frames(
+            &mut relay,
+            &[body(1, 16)],
+            "one frame of 20 bytes on the wire, a byte every 5 ms",
             "",
         )
         .await;
@@ -665,6 +726,27 @@ fn stops_at_once_while_its_consumer_is_not_reading() {
             "`out.send(item).await` waits for room for as long as it takes: race it against \
              `stop.cancelled()` too. An item not sent because of the stop is not a loss: the \
              relay is stopping.",
+        )
+        .await;
+    });
+}
+
+#[test]
+fn stops_at_once_while_a_heartbeat_waits_for_room() {
+    paused(|| async {
+        let mut relay = Relay::start_with(WIDE_PIPE, Consumer::Stalled, PERIOD);
+        // No frames: the first heartbeat fills `out`, the second waits for room.
+        tokio::time::sleep(PERIOD * 3).await;
+        relay
+            .still_running("while its consumer had stopped reading")
+            .await;
+        stop_now(
+            &mut relay,
+            "while `out` was full (a consumer with room for one item, which has stopped \
+             reading), no frame had come and a heartbeat was waiting to go",
+            "a heartbeat is sent on `out` like a frame, and `out.send(Relayed::Heartbeat)\
+             .await` waits for room for as long as it takes: race every send against \
+             `stop.cancelled()`, the heartbeat's too.",
         )
         .await;
     });

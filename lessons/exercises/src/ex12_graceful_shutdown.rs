@@ -29,7 +29,8 @@ pub struct Shutdown {
 /// 1. no new connection is accepted from the stop on;
 /// 2. the requests under way may finish, until `drain` after the stop;
 /// 3. those still running then are cut: their handler is dropped, their client gets
-///    a 503 (Service Unavailable);
+///    a 503 (Service Unavailable); every connection still open is then closed, one
+///    whose peer is still sending its request headers included;
 /// 4. the work the handlers spawned on `background` may finish too, for up to `drain`
 ///    more.
 ///
@@ -44,7 +45,8 @@ pub async fn serve_until_stopped(
 ) -> Shutdown {
     // TODO: steps 1 and 2: `axum::serve(...).with_graceful_shutdown(...)`, its future
     //       awaited under a deadline; step 3: a layer on the router that can cut a
-    //       request; step 4: the tracker, waited for with a bound too.
+    //       request, and a listener whose connections can be closed; step 4: the
+    //       tracker, waited for with a bound too.
     todo!("serve, then shut down in order")
 }
 // ANCHOR_END: exercise

@@ -33,7 +33,8 @@ use lessons::kit::{TaskRegistry, TaskSnapshot};
 /// What outlived the server: the tasks still alive on its runtime once the grace ran out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
-    /// Every task still alive on the server's runtime, named or not.
+    /// Every async task still alive on the server's runtime, named or not. A thread of
+    /// `spawn_blocking` is not a task to this count: only a task awaiting it shows.
     pub alive: usize,
     /// Those the server spawned through the registry, by name and spawn site. The rest
     /// were spawned around it: a plain `tokio::spawn`, a library's own task.
@@ -71,7 +72,9 @@ impl fmt::Display for Leak {
 /// * A task that ends within `grace` of the shutdown is not a leak; one still alive
 ///   after it is, named when it was spawned through the registry.
 /// * Every wait is bounded: a leak test must fail, never hang, even when the server
-///   leaves a blocking call (on `spawn_blocking`) that never returns.
+///   leaves a blocking call (on `spawn_blocking`) that never returns, or a connection
+///   whose request is never answered (the graceful shutdown waits for it); that
+///   connection's task is then reported with the rest.
 pub fn no_task_outlives<D, F>(
     make_server: impl FnOnce(TaskRegistry) -> Router + Send + 'static,
     drive: D,

@@ -217,6 +217,7 @@ pub const EXERCISES: &[Exercise] = &[
         "08_workers_fixed",
         "the shutdown sequence of a small server",
         mistakes: [
+            "ex12_background_waited_before_the_drain",
             "ex12_background_waited_for_ever",
             "ex12_deadline_from_the_start",
             "ex12_drains_for_ever",
@@ -225,6 +226,7 @@ pub const EXERCISES: &[Exercise] = &[
             "ex12_keeps_accepting",
             "ex12_polls_the_ended_server",
             "ex12_returns_at_the_deadline",
+            "ex12_timeout_per_request",
             "ex12_tracker_never_closed",
         ]
     ),
@@ -240,6 +242,7 @@ pub const EXERCISES: &[Exercise] = &[
             "ex13_runtime_dropped",
             "ex13_server_handle_dropped",
             "ex13_shared_runtime",
+            "ex13_unbounded_shutdown",
             "ex13_waits_for_the_tracker",
         ]
     ),
@@ -252,11 +255,13 @@ pub const EXERCISES: &[Exercise] = &[
             "ex14_finishes_the_frame_before_stopping",
             "ex14_finishes_the_frame_outside_select",
             "ex14_forwards_the_rest_at_the_end",
+            "ex14_heartbeat_send_ignores_stop",
             "ex14_heartbeats_from_a_task",
             "ex14_ignores_a_closed_channel",
             "ex14_one_frame_per_read",
             "ex14_read_exact_in_select",
             "ex14_send_ignores_stop",
+            "ex14_timer_restarts_on_every_read",
         ]
     ),
 ];

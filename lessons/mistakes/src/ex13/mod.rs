@@ -8,4 +8,5 @@ pub mod registry_only;
 pub mod runtime_dropped;
 pub mod server_handle_dropped;
 pub mod shared_runtime;
+pub mod unbounded_shutdown;
 pub mod waits_for_the_tracker;

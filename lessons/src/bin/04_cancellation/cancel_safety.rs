@@ -168,17 +168,21 @@ fn take_frame(buffer: &mut BytesMut) -> io::Result<Option<Bytes>> {
 // ANCHOR_END: buffered
 
 /// The peer: each order as one frame, 10 ms apart, from 5 ms on. Closes the
-/// connection once every order is sent, or stops when the relay has hung up.
-async fn send_orders(mut writer: DuplexStream, flags: &Flags, narrator: &Narrator) {
+/// connection once every order is sent, or stops when the relay has hung up. Returns
+/// how many frames it wrote to the end: sent, whatever the relay made of them.
+async fn send_orders(mut writer: DuplexStream, flags: &Flags, narrator: &Narrator) -> usize {
     tokio::time::sleep(flags.ms(5)).await;
+    let mut sent = 0;
     for (n, order) in (1..).zip(ORDERS) {
         if let Err(error) = send_order(&mut writer, n, order, flags, narrator).await {
             narrator.say("peer", format!("-> frame {n}: {error}, the relay hung up"));
-            return;
+            return sent;
         }
+        sent += 1;
         tokio::time::sleep(flags.ms(10)).await;
     }
     narrator.say("peer", "closes the connection");
+    sent
 }
 
 /// Sends order `n` as one frame: in one write, or, for the slow one, in two halves
@@ -215,9 +219,30 @@ async fn send_order(
     Ok(())
 }
 
+/// Frames of one run: written whole by the peer, and passed on whole by the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frames {
+    /// Frames the peer wrote to the end before the connection closed or broke.
+    pub sent: usize,
+    /// Frames the relay passed on whole.
+    pub received: usize,
+}
+
+impl Frames {
+    /// Frames the peer wrote whole that the relay never passed on.
+    pub fn lost(self) -> usize {
+        self.sent - self.received
+    }
+
+    /// Orders the peer never got to write, because the relay had hung up.
+    pub fn never_sent(self) -> usize {
+        ORDERS.len() - self.sent
+    }
+}
+
 /// Plays the peer against one relay loop on tokio's paused clock, with a ticker of
-/// 20 ms, and returns how many frames the loop passed on.
-async fn one_loop<L, F>(relay: L, flags: &Flags, narrator: &Narrator) -> anyhow::Result<usize>
+/// 20 ms, and returns how many frames the peer wrote and the loop passed on.
+async fn one_loop<L, F>(relay: L, flags: &Flags, narrator: &Narrator) -> anyhow::Result<Frames>
 where
     L: FnOnce(DuplexStream, Duration, Narrator) -> F + Send + 'static,
     F: Future<Output = Received>,
@@ -226,20 +251,22 @@ where
     on_paused_clock(move || async move {
         let (writer, reader) = tokio::io::duplex(1024);
         let period = flags.ms(20);
-        let (_, received) = tokio::join!(
+        let (sent, received) = tokio::join!(
             send_orders(writer, &flags, &narrator),
             relay(reader, period, narrator.clone()),
         );
-        received.frames
+        Frames {
+            sent,
+            received: received.frames,
+        }
     })
     .await
 }
 
-/// What the two loops passed on of the peer's orders.
+/// What the peer wrote to each of the two loops, and what each passed on.
 pub struct Relayed {
-    pub frames_sent: usize,
-    pub dropping_reads: usize,
-    pub keeping_bytes: usize,
+    pub dropping_reads: Frames,
+    pub keeping_bytes: Frames,
 }
 
 /// The two loops, each against the same peer: reads dropped by the tick, then bytes
@@ -266,7 +293,6 @@ pub async fn both(flags: &Flags, narrator: &Narrator) -> anyhow::Result<Relayed>
         )
         .await?;
     Ok(Relayed {
-        frames_sent: ORDERS.len(),
         dropping_reads,
         keeping_bytes,
     })
@@ -325,8 +351,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             frames,
-            ORDERS.len(),
-            "every order passed on, the slow one too"
+            Frames {
+                sent: ORDERS.len(),
+                received: ORDERS.len()
+            },
+            "every order sent and passed on, the slow one too"
         );
     }
 

@@ -340,17 +340,16 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
             "rescoped_spawn_saw_id",
             format!("{}/{}", inherited.rescoped, inherited.requests),
         )
-        .with("frames_sent", relayed.frames_sent)
-        .with("unsafe_frames_received", relayed.dropping_reads)
+        .with("unsafe_frames_sent", relayed.dropping_reads.sent)
+        .with("unsafe_frames_received", relayed.dropping_reads.received)
+        .with("unsafe_frames_lost", relayed.dropping_reads.lost())
         .with(
-            "unsafe_frames_lost",
-            relayed.frames_sent - relayed.dropping_reads,
+            "unsafe_frames_never_sent",
+            relayed.dropping_reads.never_sent(),
         )
-        .with("safe_frames_received", relayed.keeping_bytes)
-        .with(
-            "safe_frames_lost",
-            relayed.frames_sent - relayed.keeping_bytes,
-        )
+        .with("safe_frames_sent", relayed.keeping_bytes.sent)
+        .with("safe_frames_received", relayed.keeping_bytes.received)
+        .with("safe_frames_lost", relayed.keeping_bytes.lost())
         .with("leaked_tasks", gauge.settle(flags.ms(100)).await))
 }
 // ANCHOR_END: drive
@@ -397,11 +396,14 @@ mod tests {
         assert_eq!(report.get("plain_spawn_saw_id"), Some("0/3"), "{report}");
         assert_eq!(report.get("rescoped_spawn_saw_id"), Some("3/3"), "{report}");
         // Cancel safety: the tick between the slow frame's halves drops the read under
-        // way; from there the loop reads from mid-frame and hangs up. Kept in a buffer of
-        // the loop's own, every byte survives the tick.
-        assert_eq!(report.number("frames_sent"), 6, "{report}");
+        // way; from there the loop reads from mid-frame and hangs up. The slow frame,
+        // written whole, is lost; the three after it are never written, since nobody
+        // reads any more. Kept in a buffer of the loop's own, every byte survives the tick.
+        assert_eq!(report.number("unsafe_frames_sent"), 3, "{report}");
         assert_eq!(report.number("unsafe_frames_received"), 2, "{report}");
-        assert_eq!(report.number("unsafe_frames_lost"), 4, "{report}");
+        assert_eq!(report.number("unsafe_frames_lost"), 1, "{report}");
+        assert_eq!(report.number("unsafe_frames_never_sent"), 3, "{report}");
+        assert_eq!(report.number("safe_frames_sent"), 6, "{report}");
         assert_eq!(report.number("safe_frames_received"), 6, "{report}");
         assert_eq!(report.number("safe_frames_lost"), 0, "{report}");
         assert_eq!(report.number("leaked_tasks"), 0, "{report}");
