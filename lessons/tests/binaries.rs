@@ -424,15 +424,20 @@ fn rust_log_opens_a_span_per_request_and_the_default_shows_none() {
     assert!(!plain.contains("DEBUG"), "{plain}");
 }
 
-#[test]
-fn rust_log_shows_a_leaked_task_still_working_inside_its_answered_request() {
-    let output = Command::new(env!("CARGO_BIN_EXE_02_timeout_leak"))
+/// Runs a lesson with `RUST_LOG=debug`, whose lines name the spans they are written in.
+fn run_with_debug_log(binary: &str) -> String {
+    let output = Command::new(binary)
         .args(["--seed", "7"])
         .env("RUST_LOG", "debug")
         .output()
         .expect("running the lesson");
-    assert!(output.status.success());
-    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{binary} failed");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn rust_log_shows_a_leaked_task_still_working_inside_its_answered_request() {
+    let printed = run_with_debug_log(env!("CARGO_BIN_EXE_02_timeout_leak"));
     let lines: Vec<&str> = printed.lines().collect();
     let asked = lines
         .iter()
@@ -457,13 +462,7 @@ fn rust_log_shows_a_leaked_task_still_working_inside_its_answered_request() {
 
 #[test]
 fn rust_log_shows_the_spawned_audit_inside_its_request_only_when_given_a_span() {
-    let output = Command::new(env!("CARGO_BIN_EXE_04_cancellation"))
-        .args(["--seed", "7"])
-        .env("RUST_LOG", "debug")
-        .output()
-        .expect("running the lesson");
-    assert!(output.status.success());
-    let printed = String::from_utf8_lossy(&output.stdout);
+    let printed = run_with_debug_log(env!("CARGO_BIN_EXE_04_cancellation"));
     let audits: Vec<&str> = printed
         .lines()
         .filter(|line| line.contains("audit: written for"))
