@@ -288,6 +288,35 @@ fn lesson_12_names_the_leak() {
 }
 
 #[test]
+#[ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -- --ignored"]
+fn lesson_13_coalesces_across_the_fleet_and_survives_its_failures() {
+    let report = check_contract(env!("CARGO_BIN_EXE_13_fleet_stampede"));
+    assert_eq!(report.number("replicas"), 3, "{report}");
+    // One query per replica with their own singleflight alone; one for the fleet
+    // through the lease.
+    assert_eq!(report.number("db_calls_local"), 3, "{report}");
+    assert_eq!(report.number("db_calls_fleet"), 1, "{report}");
+    // The dead holder's lease lapsed on its own, and only then was it taken: not
+    // before the last renewal's TTL had run out, and by a waiter, not by the fallback
+    // after its two seconds.
+    let ttl = report.number("lease_ttl_ms");
+    let takeover = report.number("takeover_ms");
+    assert!(
+        takeover + 100 >= ttl && takeover < 2000,
+        "taken over {takeover} ms after the kill, lease TTL {ttl} ms: {report}"
+    );
+    assert_eq!(report.number("db_calls_takeover"), 2, "{report}");
+    assert_eq!(report.number("survivor_errors"), 0, "{report}");
+    assert_eq!(report.number("refused_on_dead"), 10, "{report}");
+    assert_eq!(report.number("stale_writes_rejected"), 1, "{report}");
+    // Redis gone: each replica's own singleflight still holds it to one query, and
+    // no request fails.
+    assert_eq!(report.number("fallback_local"), 1, "{report}");
+    assert_eq!(report.number("db_calls_redis_down"), 3, "{report}");
+    assert_eq!(report.number("redis_down_errors"), 0, "{report}");
+}
+
+#[test]
 fn bad_flags_are_refused_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_00_test_server"))
         .args(["--seed", "seven"])
