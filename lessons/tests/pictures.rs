@@ -2,7 +2,7 @@
 //! goes on showing its numbers after the lesson has changed. This target keeps every
 //! picture in `book/src/images/` tied to the recorded outputs beside it.
 //!
-//! * The two pictures of timed runs (02's timeline, 11's bar charts) are drawn here,
+//! * The pictures of timed runs (02's timeline, 11's bar charts, 13's fleet) are drawn here,
 //!   from the recorded outputs: `scripts/outputs` records the lessons, then runs this
 //!   target with `RECORD_OUTPUTS=1`, which writes the pictures again. Without it, the
 //!   test draws them and fails if the files differ.
@@ -16,6 +16,8 @@ mod recorded;
 
 use std::path::PathBuf;
 
+#[path = "pictures/fleet.rs"]
+mod fleet;
 #[path = "pictures/recording.rs"]
 mod recording;
 #[path = "pictures/stampede.rs"]
@@ -61,6 +63,16 @@ fn the_timeout_timeline_is_drawn_from_the_recordings_of_02_and_03() {
 fn the_stampede_bars_are_drawn_from_the_recording_of_11() {
     let result = Recording::of("11_cache_stampede").result();
     record_or_compare("11_stampede.svg", &stampede::draw(&result));
+}
+
+#[test]
+fn the_fleet_time_line_is_drawn_from_the_recording_of_13() {
+    let recording = Recording::of("13_fleet_stampede");
+    let drawn = fleet::draw(
+        &fleet::Coalesced::from(&recording.scenario("2. coalesced")),
+        &fleet::TakenOver::from(&recording.scenario("3. the lease holder")),
+    );
+    record_or_compare("13_fleet_flight.svg", &drawn);
 }
 
 /// The texts of a hand-drawn picture's `<text>` elements, in order.

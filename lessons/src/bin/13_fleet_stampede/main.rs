@@ -194,8 +194,8 @@ async fn holder_dies(stage: &Stage<'_>) -> Result<Takeover> {
         .await?;
         let dead_url = doomed.url(KEY);
         narrator.say(
-            "replica a",
-            "killed mid-query: every task dropped, the lease not released",
+            "replica",
+            "a killed mid-query: every task dropped, the lease not released",
         );
         let killed_at = Instant::now();
         doomed.kill().await;
@@ -253,9 +253,9 @@ async fn late_holder(stage: &Stage<'_>) -> Result<usize> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("the lease on a fresh key was taken"))?;
     narrator.say(
-        "replica a",
+        "replica",
         format!(
-            "took the lease, fencing token {}; queries, then stops: no renewals",
+            "a took the lease, fencing token {}; queries, then stops: no renewals",
             lease.token
         ),
     );
@@ -273,8 +273,8 @@ async fn late_holder(stage: &Stage<'_>) -> Result<usize> {
     stage.say_wave(&wave, &db);
 
     narrator.say(
-        "replica a",
-        format!("wakes up and writes {stale:?} with token {}", lease.token),
+        "replica",
+        format!("a wakes up and writes {stale:?} with token {}", lease.token),
     );
     let written = lease.write(&mut redis, &stale, VALUE_TTL).await?;
     let in_redis: Option<String> = redis.get(&keys.value).await?;
@@ -286,9 +286,9 @@ async fn late_holder(stage: &Stage<'_>) -> Result<usize> {
     narrator.say("redis", format!("{verdict}: the value is now {in_redis:?}"));
     let released = lease.release(&mut redis).await?;
     narrator.say(
-        "replica a",
+        "replica",
         format!(
-            "releases the lease: {}",
+            "a releases the lease: {}",
             if released {
                 "deleted"
             } else {
