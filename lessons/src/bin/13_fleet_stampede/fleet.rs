@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncCommands, RedisError, RedisResult};
+use redis::{AsyncCommands, AsyncConnectionConfig, RedisError, RedisResult};
 use tokio::time::Instant;
 
 use super::lease::{Keys, Lease};
@@ -86,7 +86,37 @@ pub struct Fleet {
     pub client: redis::Client,
     /// Which scene's keys.
     pub prefix: String,
+    /// How long a value written for the fleet stays good.
+    pub value_ttl: Duration,
     pub log: Arc<FleetLog>,
+}
+
+impl Fleet {
+    /// Connects replica `replica` to the Redis of `client`: one multiplexed connection,
+    /// every command on it bounded by [`REDIS_PATIENCE`]. Call it on the replica's
+    /// runtime: the connection's task runs where it was made, and dies with it.
+    pub async fn connect(
+        replica: &str,
+        client: redis::Client,
+        prefix: &str,
+        value_ttl: Duration,
+        log: Arc<FleetLog>,
+    ) -> RedisResult<Fleet> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(REDIS_PATIENCE))
+            .set_response_timeout(Some(REDIS_PATIENCE));
+        let redis = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        Ok(Fleet {
+            replica: replica.to_owned(),
+            redis,
+            client,
+            prefix: prefix.to_owned(),
+            value_ttl,
+            log,
+        })
+    }
 }
 
 // ANCHOR: fill
@@ -179,7 +209,7 @@ impl Fleet {
                 }
             }
         };
-        match lease.write(&mut redis, &value, VALUE_TTL).await {
+        match lease.write(&mut redis, &value, self.value_ttl).await {
             Ok(true) => {}
             Ok(false) => {
                 self.log.fenced_off.fetch_add(1, Ordering::SeqCst);

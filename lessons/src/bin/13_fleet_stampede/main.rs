@@ -27,7 +27,7 @@ use lessons::kit::{
 use redis::AsyncCommands;
 use tokio::time::Instant;
 
-use fleet::{FleetLog, LEASE_TTL, VALUE_TTL};
+use fleet::{Fleet, FleetLog, LEASE_TTL, VALUE_TTL};
 use lease::{Keys, Lease};
 use replica::{Coalescing, Database, Replica, Wave, send_wave};
 
@@ -447,12 +447,47 @@ async fn wait_for(condition: impl FnMut() -> bool, what: &str) -> Result<()> {
     }
 }
 
+/// Under `--serve`: the three replicas on one port (`/a/value/config`, `/b/…`, `/c/…`)
+/// on a Redis of their own, with every query narrated and values good for 2 s, so that
+/// a load tool sees one query per expiry for the whole fleet.
+async fn serve_fleet(flags: &Flags, narrator: &Narrator) -> Result<Serve> {
+    let redis = RedisServer::start().await?;
+    let db = Database::narrated(flags.ms(QUERY_MS), narrator);
+    let log = Arc::new(FleetLog::default());
+    let mut router = axum::Router::new();
+    for name in REPLICAS {
+        let fleet = Fleet::connect(name, redis.client()?, "serve", SERVE_TTL, log.clone()).await?;
+        let replica = replica::service(db.for_replica(name), Some(fleet), SERVE_TTL);
+        router = router.nest(&format!("/{name}"), replica);
+    }
+    Ok(Serve {
+        router,
+        routes: vec!["/a/value/config", "/b/value/config", "/c/value/config"],
+        // Redis lives as long as the server, and is stopped with it.
+        on_shutdown: Some(Box::new(move || {
+            Box::pin(async move {
+                drop(redis);
+                "redis stopped".to_owned()
+            })
+        })),
+    })
+}
+
+/// How long a value stays good under `--serve`.
+const SERVE_TTL: Duration = Duration::from_secs(2);
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    run_lesson(ABOUT, demo, |_flags, _narrator| Serve {
-        router: axum::Router::new(),
-        routes: vec![],
-        on_shutdown: None,
+    run_lesson(ABOUT, demo, |flags, narrator| {
+        // `run_lesson` asks for the server from inside the runtime, without awaiting:
+        // Redis is started here, on this runtime, blocking this one thread meanwhile.
+        let started = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(serve_fleet(flags, narrator))
+        });
+        started.unwrap_or_else(|error| {
+            eprintln!("13_fleet_stampede: {error:#}");
+            std::process::exit(2)
+        })
     })
     .await
 }

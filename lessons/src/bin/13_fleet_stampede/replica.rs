@@ -16,10 +16,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use lessons::kit::{Door, Latency, Narrator, SlowBackend, TestServer, through};
 use lessons::singleflight::Group;
-use redis::AsyncConnectionConfig;
 use tokio::runtime::Runtime;
 
-use super::fleet::{Fleet, FleetLog, REDIS_PATIENCE, VALUE_TTL};
+use super::fleet::{Fleet, FleetLog, VALUE_TTL};
 
 /// The database every replica shares: slow, and counting its queries, in all and per
 /// replica. Each query returns a new version of the value, so that an old answer and
@@ -34,10 +33,15 @@ pub struct Database {
 }
 
 impl Database {
+    /// A stampede is many queries: the demo counts them rather than print each.
     pub fn new(query: Duration) -> Self {
+        Self::narrated(query, &Narrator::quiet())
+    }
+
+    /// One whose queries are narrated: under `--serve`, each query is a line.
+    pub fn narrated(query: Duration, narrator: &Narrator) -> Self {
         Database {
-            // A stampede is many queries: counted, not narrated one by one.
-            backend: SlowBackend::new("db", Latency::Fixed(query), &Narrator::quiet()),
+            backend: SlowBackend::new("db", Latency::Fixed(query), narrator),
             per_replica: Arc::default(),
             replica: String::new(),
         }
@@ -134,6 +138,22 @@ async fn get_value(
 }
 // ANCHOR_END: handler
 
+/// One replica's routes: `GET /value/{key}` through its own cache and group, and
+/// through the fleet when given one.
+pub fn service(db: Database, fleet: Option<Fleet>, value_ttl: Duration) -> Router {
+    let service = Service {
+        cache: moka::future::Cache::builder()
+            .time_to_live(value_ttl)
+            .build(),
+        flights: Group::new(),
+        db,
+        fleet,
+    };
+    Router::new()
+        .route("/value/{key}", get(get_value))
+        .with_state(service)
+}
+
 /// A running replica.
 pub struct Replica {
     /// Where it listens; still known after it died, to count the refused connections.
@@ -156,42 +176,20 @@ impl Replica {
             .thread_name(format!("replica-{name}"))
             .enable_all()
             .build()?;
-        let cache = moka::future::Cache::builder()
-            .time_to_live(VALUE_TTL)
-            .build();
-        let service = Service {
-            cache,
-            flights: Group::new(),
-            db: db.for_replica(name),
-            fleet: None,
-        };
-        let (replica, coalescing, door) = (name.to_owned(), coalescing.clone(), door.clone());
-        // Built inside its runtime, so that its connections' tasks live there too.
+        let (name, db) = (name.to_owned(), db.for_replica(name));
+        let (coalescing, door) = (coalescing.clone(), door.clone());
+        // Built inside its runtime, so that its connection's task lives there too.
         let server = runtime
             .spawn(async move {
                 let fleet = match coalescing {
                     Coalescing::Local => None,
-                    Coalescing::Fleet { redis, prefix, log } => {
-                        let config = AsyncConnectionConfig::new()
-                            .set_connection_timeout(Some(REDIS_PATIENCE))
-                            .set_response_timeout(Some(REDIS_PATIENCE));
-                        let connection = redis
-                            .get_multiplexed_async_connection_with_config(&config)
+                    Coalescing::Fleet { redis, prefix, log } => Some(
+                        Fleet::connect(&name, redis, &prefix, VALUE_TTL, log)
                             .await
-                            .context("connecting to Redis")?;
-                        Some(Fleet {
-                            replica,
-                            redis: connection,
-                            client: redis,
-                            prefix,
-                            log,
-                        })
-                    }
+                            .context("connecting to Redis")?,
+                    ),
                 };
-                let router = Router::new()
-                    .route("/value/{key}", get(get_value))
-                    .with_state(Service { fleet, ..service })
-                    .layer(from_fn_with_state(door, through));
+                let router = service(db, fleet, VALUE_TTL).layer(from_fn_with_state(door, through));
                 TestServer::start(router).await
             })
             .await??;
