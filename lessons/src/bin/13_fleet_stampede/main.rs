@@ -10,11 +10,16 @@
 //! * `replica.rs`: one replica (server, cache, group) on a runtime of its own;
 //! * `fleet.rs`: filling a key once for the fleet: lead, wait, take over, fall back;
 //! * `lease.rs`: the lease and its fencing token, as Redis scripts;
+//! * `serve.rs`: the fleet kept up under `--serve`;
+//! * `tests.rs`: the lease with its fencing check, then its renewal, removed;
 //! * here: the five scenes and what each figure counts.
 
 mod fleet;
 mod lease;
 mod replica;
+mod serve;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,12 +27,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 use lessons::kit::{
-    Door, Flags, Narrator, RedisMissing, RedisServer, Report, Serve, run_lesson, wait_until,
+    Door, Flags, Narrator, RedisMissing, RedisServer, Report, run_lesson, wait_until,
 };
 use redis::AsyncCommands;
 use tokio::time::Instant;
 
-use fleet::{Fleet, FleetLog, LEASE_TTL, VALUE_TTL};
+use fleet::{FleetLog, LEASE_TTL, VALUE_TTL};
 use lease::{Keys, Lease};
 use replica::{Coalescing, Database, Replica, Wave, send_wave};
 
@@ -447,42 +452,13 @@ async fn wait_for(condition: impl FnMut() -> bool, what: &str) -> Result<()> {
     }
 }
 
-/// Under `--serve`: the three replicas on one port (`/a/value/config`, `/b/…`, `/c/…`)
-/// on a Redis of their own, with every query narrated and values good for 2 s, so that
-/// a load tool sees one query per expiry for the whole fleet.
-async fn serve_fleet(flags: &Flags, narrator: &Narrator) -> Result<Serve> {
-    let redis = RedisServer::start().await?;
-    let db = Database::narrated(flags.ms(QUERY_MS), narrator);
-    let log = Arc::new(FleetLog::default());
-    let mut router = axum::Router::new();
-    for name in REPLICAS {
-        let fleet = Fleet::connect(name, redis.client()?, "serve", SERVE_TTL, log.clone()).await?;
-        let replica = replica::service(db.for_replica(name), Some(fleet), SERVE_TTL);
-        router = router.nest(&format!("/{name}"), replica);
-    }
-    Ok(Serve {
-        router,
-        routes: vec!["/a/value/config", "/b/value/config", "/c/value/config"],
-        // Redis lives as long as the server, and is stopped with it.
-        on_shutdown: Some(Box::new(move || {
-            Box::pin(async move {
-                drop(redis);
-                "redis stopped".to_owned()
-            })
-        })),
-    })
-}
-
-/// How long a value stays good under `--serve`.
-const SERVE_TTL: Duration = Duration::from_secs(2);
-
 #[tokio::main]
 async fn main() -> Result<()> {
     run_lesson(ABOUT, demo, |flags, narrator| {
         // `run_lesson` asks for the server from inside the runtime, without awaiting:
         // Redis is started here, on this runtime, blocking this one thread meanwhile.
         let started = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(serve_fleet(flags, narrator))
+            tokio::runtime::Handle::current().block_on(serve::serve_fleet(flags, narrator))
         });
         started.unwrap_or_else(|error| {
             eprintln!("13_fleet_stampede: {error:#}");
@@ -490,103 +466,4 @@ async fn main() -> Result<()> {
         })
     })
     .await
-}
-
-/// The lease's mechanisms, each removed in turn against a real Redis: the figure the
-/// lesson prints for it comes out otherwise. They need `redis-server`, so a plain
-/// `cargo test` lists them as ignored; `cargo test -- --ignored` runs them.
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lessons::kit::ms;
-
-    const NEEDS_REDIS: &str = "needs redis-server: apt-get install redis-server";
-
-    async fn connect(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
-        let client = redis.client().expect(NEEDS_REDIS);
-        client
-            .get_multiplexed_async_connection()
-            .await
-            .expect(NEEDS_REDIS)
-    }
-
-    #[tokio::test]
-    #[ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -- --ignored"]
-    async fn without_the_fencing_check_the_late_holder_overwrites_the_newer_value() {
-        let server = RedisServer::start().await.expect(NEEDS_REDIS);
-        let mut redis = connect(&server).await;
-        let keys = Keys::new("fencing", KEY);
-        let ttl = ms(100);
-        let late = Lease::acquire(&mut redis, &keys, "a", ttl)
-            .await
-            .unwrap()
-            .unwrap();
-        tokio::time::sleep(ttl * 2).await;
-        let next = Lease::acquire(&mut redis, &keys, "b", ttl).await.unwrap();
-        let next = next.expect("a lapsed lease can be taken");
-        assert!(next.token > late.token, "tokens only grow");
-        assert!(
-            next.write(&mut redis, "config v2", VALUE_TTL)
-                .await
-                .unwrap()
-        );
-
-        // With the check, as the lesson runs it: refused, the newer value stays.
-        assert!(
-            !late
-                .write(&mut redis, "config v1", VALUE_TTL)
-                .await
-                .unwrap()
-        );
-        let value: String = redis.get(&keys.value).await.unwrap();
-        assert_eq!(value, "config v2");
-
-        // Without it, the late holder's write is a plain SET: the old value wins.
-        let _: () = redis.set(&keys.value, "config v1").await.unwrap();
-        let value: String = redis.get(&keys.value).await.unwrap();
-        assert_eq!(value, "config v1", "the stale value replaced the newer one");
-    }
-
-    #[tokio::test]
-    #[ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -- --ignored"]
-    async fn a_lease_not_renewed_is_taken_while_its_holder_still_works() {
-        let server = RedisServer::start().await.expect(NEEDS_REDIS);
-        let mut redis = connect(&server).await;
-        let (renewed, unrenewed) = (Keys::new("renewed", KEY), Keys::new("unrenewed", KEY));
-        let ttl = ms(150);
-        let holder = Lease::acquire(&mut redis, &renewed, "a", ttl)
-            .await
-            .unwrap()
-            .unwrap();
-        let forgetful = Lease::acquire(&mut redis, &unrenewed, "a", ttl)
-            .await
-            .unwrap()
-            .unwrap();
-        // Three TTLs of work; one holder renews every third of a TTL, the other never.
-        for _ in 0..9 {
-            tokio::time::sleep(ttl / 3).await;
-            assert!(
-                holder.renew(&mut redis).await.unwrap(),
-                "a renewed lease stays ours"
-            );
-        }
-        let taken = |keys: Keys| {
-            let mut redis = redis.clone();
-            async move {
-                Lease::acquire(&mut redis, &keys, "b", ttl)
-                    .await
-                    .unwrap()
-                    .is_some()
-            }
-        };
-        assert!(!taken(renewed).await, "a renewed lease cannot be taken");
-        assert!(
-            taken(unrenewed).await,
-            "an unrenewed one is taken mid-work: two queries"
-        );
-        assert!(
-            !forgetful.renew(&mut redis).await.unwrap(),
-            "and its holder has lost it"
-        );
-    }
 }
