@@ -18,3 +18,4 @@ pub mod ex11_blocking_deadline;
 pub mod ex12_graceful_shutdown;
 pub mod ex13_leak_test;
 pub mod ex14_cancel_safe_loop;
+pub mod ex15_fleet_lease;

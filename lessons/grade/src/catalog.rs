@@ -264,6 +264,26 @@ pub const EXERCISES: &[Exercise] = &[
             "ex14_timer_restarts_on_every_read",
         ]
     ),
+    exercise!(
+        "ex15_fleet_lease",
+        "13_fleet_stampede",
+        "a lease in Redis that only its holder can use",
+        mistakes: [
+            "ex15_acquire_without_px",
+            "ex15_fence_checked_then_set",
+            "ex15_holder_is_the_process_id",
+            "ex15_no_fencing",
+            "ex15_no_renewal",
+            "ex15_release_checked_then_deleted",
+            "ex15_release_with_plain_del",
+            "ex15_renew_by_setting_again",
+            "ex15_renew_with_plain_pexpire",
+            "ex15_renewal_task_outlives_a_drop",
+            "ex15_token_expires_with_the_lease",
+            "ex15_token_on_the_lease_key",
+            "ex15_token_taken_after_the_lease",
+        ]
+    ),
 ];
 
 /// The exercise named `id`, with its position in the course (from 1).

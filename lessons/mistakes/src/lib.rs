@@ -30,3 +30,4 @@ pub mod ex11;
 pub mod ex12;
 pub mod ex13;
 pub mod ex14;
+pub mod ex15;

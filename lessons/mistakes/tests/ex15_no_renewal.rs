@@ -1,0 +1,6 @@
+//! Exercise 15's grader against the mistake `ex15::no_renewal`: this must fail.
+
+use mistakes::ex15::no_renewal as subject;
+
+#[path = "../../exercises/graders/ex15_fleet_lease.rs"]
+mod grader;
