@@ -317,6 +317,23 @@ fn lesson_13_coalesces_across_the_fleet_and_survives_its_failures() {
 }
 
 #[test]
+fn lesson_13_without_redis_says_how_to_install_it_and_exits_2() {
+    // No redis-server on the PATH and no REDIS_URL: what a fresh machine sees.
+    let output = Command::new(env!("CARGO_BIN_EXE_13_fleet_stampede"))
+        .env("PATH", "")
+        .env_remove("REDIS_URL")
+        .output()
+        .expect("running the lesson");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("apt-get install redis-server") && stderr.contains("brew install redis"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn bad_flags_are_refused_with_a_message() {
     let output = Command::new(env!("CARGO_BIN_EXE_00_test_server"))
         .args(["--seed", "seven"])

@@ -120,11 +120,17 @@ impl Redis {
         let connected = within_limit(
             "connecting to the test's Redis",
             "the redis-server the test started stopped answering",
-            client.get_multiplexed_async_connection(),
+            client.get_multiplexed_async_connection_with_config(&patient()),
         )
         .await;
         connected.unwrap_or_else(|error| panic!("\ncannot connect to the test's Redis: {error}\n"))
     }
+}
+
+/// Connections that wait for an answer as long as the test does: a command the proxy
+/// holds back must not time out on the client's default of 500 ms.
+fn patient() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new().set_response_timeout(Some(LIMIT))
 }
 
 /// Awaits `work`, or fails the test after [`LIMIT`].
@@ -285,7 +291,8 @@ impl Proxy {
         let connected = within_limit(
             "connecting through the test's proxy",
             "the proxy in front of the test's Redis stopped answering",
-            self.client.get_multiplexed_async_connection(),
+            self.client
+                .get_multiplexed_async_connection_with_config(&patient()),
         )
         .await;
         connected.unwrap_or_else(|error| panic!("\ncannot connect through the proxy: {error}\n"))

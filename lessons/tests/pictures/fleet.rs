@@ -124,7 +124,7 @@ pub fn draw(coalesced: &Coalesced, taken_over: &TakenOver) -> String {
         w,
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="860" height="420" viewBox="0 0 860 420" font-family="sans-serif" font-size="12" role="img" aria-labelledby="title desc">
   <title id="title">Lesson 13: one query for three replicas, and a takeover when the holder dies</title>
-  <desc id="desc">Scene 2: replica a holds the lease and queries for {QUERY_MS} ms while b and c wait; all are answered at {answered} ms, with {queries} query. Scene 3: a holds the lease and is killed at {killed} ms; its lease lapses on its own and b takes it over at {took_over} ms, {after} ms after the kill (lease TTL {ttl} ms), queries, and every waiting request is answered at {t_answered} ms.</desc>
+  <desc id="desc">Scene 2: replica a holds the lease and queries for {QUERY_MS} ms while b and c wait; all are answered at {answered} ms, with {queries} query. Scene 3: a holds the lease and is killed at {killed} ms; its lease lapses on its own and a waiting replica (drawn as b) takes it over at {took_over} ms, {after} ms after the kill (lease TTL {ttl} ms), queries, and every waiting request is answered at {t_answered} ms.</desc>
   <rect width="860" height="420" fill="#ffffff"/>
 "##,
         answered = c.answered,

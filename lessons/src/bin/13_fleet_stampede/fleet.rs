@@ -153,7 +153,9 @@ impl Fleet {
             {
                 // Filled between our look and our lease? Then there is nothing to do.
                 if let Some(value) = redis.get::<_, Option<String>>(&keys.value).await? {
-                    lease.release(&mut redis).await?;
+                    // The value is in hand: a failed release only leaves the lease
+                    // to expire.
+                    let _ = lease.release(&mut redis).await;
                     return Ok(value);
                 }
                 self.log.leases.fetch_add(1, Ordering::SeqCst);
@@ -177,8 +179,8 @@ impl Fleet {
             tokio::select! {
                 message = messages.next() => match message {
                     Some(_) => self.log.woken_by_message.fetch_add(1, Ordering::SeqCst),
-                    // The subscription's connection is gone: Redis is, too, most
-                    // likely. The next command says for sure.
+                    // The subscription's connection is gone, and Redis with it most
+                    // likely: the fill gives up on the fleet now.
                     None => return Err(connection_lost()),
                 },
                 _ = tokio::time::sleep(POLL_EVERY) => {
@@ -197,10 +199,14 @@ impl Fleet {
         let mut redis = self.redis.clone();
         let mut query = pin!(db.query(key));
         let mut renew = tokio::time::interval_at(Instant::now() + RENEW_EVERY, RENEW_EVERY);
+        // After a slow renewal, the next one waits its full period: no burst of them.
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The renewals are part of this future, not a task of their own: when the
-        // query ends, or the replica dies, they end with it.
+        // query ends, or the replica dies, they end with it. The query is looked at
+        // first, so that a finished query is never kept waiting for a renewal.
         let value = loop {
             tokio::select! {
+                biased;
                 value = &mut query => break value,
                 _ = renew.tick() => {
                     if !matches!(lease.renew(&mut redis).await, Ok(true)) {

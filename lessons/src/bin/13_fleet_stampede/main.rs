@@ -26,9 +26,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Result;
-use lessons::kit::{
-    Door, Flags, Narrator, RedisMissing, RedisServer, Report, run_lesson, wait_until,
-};
+use lessons::kit::{Door, Flags, Narrator, RedisServer, Report, run_lesson, wait_until};
 use redis::AsyncCommands;
 use tokio::time::Instant;
 
@@ -51,6 +49,9 @@ const PER_REPLICA: usize = 30;
 const KEY: &str = "config";
 // ANCHOR_END: scenario
 
+/// The scenes that keep keys in Redis.
+const SCENES_ON_REDIS: [&str; 4] = ["scene2", "scene3", "scene4", "scene5"];
+
 /// Waits in the scenes are bounded: a scene that does not reach its next step within
 /// this long has found a bug, and says so.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -61,6 +62,9 @@ struct Stage<'a> {
     narrator: &'a Narrator,
     client: reqwest::Client,
     query: Duration,
+    /// Starts every Redis key of this run: two runs against one `REDIS_URL` never
+    /// see each other's leases, tokens or values.
+    run: String,
 }
 
 impl Stage<'_> {
@@ -74,15 +78,35 @@ impl Stage<'_> {
         Ok((replicas, db, door))
     }
 
+    /// The prefix of a scene's Redis keys.
+    fn prefix(&self, scene: &str) -> String {
+        format!("{}:{scene}", self.run)
+    }
+
     /// Coalescing through this Redis, with keys and figures of the scene's own.
     fn through_redis(&self, scene: &str) -> Result<(Coalescing, Arc<FleetLog>)> {
         let log = Arc::new(FleetLog::default());
         let coalescing = Coalescing::Fleet {
             redis: self.redis.client()?,
-            prefix: scene.to_owned(),
+            prefix: self.prefix(scene),
             log: log.clone(),
         };
         Ok((coalescing, log))
+    }
+
+    /// Deletes what the scenes left in a Redis that outlives the lesson: their values,
+    /// leases and fencing counters.
+    async fn clean_up(&self) -> Result<()> {
+        let mut redis = self
+            .redis
+            .client()?
+            .get_multiplexed_async_connection()
+            .await?;
+        for scene in SCENES_ON_REDIS {
+            let keys = Keys::new(&self.prefix(scene), KEY);
+            let _: () = redis.del(&[keys.lease, keys.fence, keys.value]).await?;
+        }
+        Ok(())
     }
 
     /// A wave of `PER_REPLICA` requests for each replica, let in all at once.
@@ -251,7 +275,7 @@ async fn late_holder(stage: &Stage<'_>) -> Result<usize> {
         .client()?
         .get_multiplexed_async_connection()
         .await?;
-    let keys = Keys::new("scene4", KEY);
+    let keys = Keys::new(&stage.prefix("scene4"), KEY);
 
     // Replica a is played by the lesson here, step by step, with the same lease code.
     let lease = Lease::acquire(&mut redis, &keys, "a", LEASE_TTL)
@@ -359,14 +383,12 @@ async fn redis_dies(stage: &mut Stage<'_>) -> Result<RedisDown> {
 // ANCHOR_END: redis_dies
 
 async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
-    let mut redis = match RedisServer::start().await {
-        Ok(redis) => redis,
-        Err(error) if error.is::<RedisMissing>() => {
-            eprintln!("13_fleet_stampede: {error}");
-            std::process::exit(2);
-        }
-        Err(error) => return Err(error),
-    };
+    // No Redis, or a REDIS_URL that does not answer: one line that says why, and
+    // exit 2, as for a bad flag.
+    let mut redis = RedisServer::start().await.unwrap_or_else(|error| {
+        eprintln!("13_fleet_stampede: {error:#}");
+        std::process::exit(2)
+    });
     narrator.say(
         "redis",
         if redis.is_ours() {
@@ -380,6 +402,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         narrator,
         client: reqwest::Client::builder().timeout(PATIENCE).build()?,
         query: flags.ms(QUERY_MS),
+        run: format!("fleet-{:08x}", rand::random::<u32>()),
     };
     let mut report = Report::new().with("replicas", REPLICAS.len());
 
@@ -424,6 +447,7 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
             "redis",
             "skipped: the lesson stops only a Redis it started, not REDIS_URL's",
         );
+        stage.clean_up().await?;
     }
     Ok(report)
 }

@@ -1,10 +1,12 @@
 //! One replica of the service: an axum server with its own cache and its own
 //! singleflight group, as in lesson 11, running on a runtime of its own so that it
-//! can die as a process dies: every task dropped, nothing released, nothing said.
+//! can die as a process dies: every task dropped where it stands, no lease released,
+//! nothing more sent to Redis.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -30,6 +32,8 @@ pub struct Database {
     per_replica: Arc<Mutex<HashMap<String, usize>>>,
     /// Which replica this handle queries for.
     replica: String,
+    /// Versions handed out: one per query, never the same twice, whatever runs at once.
+    versions: Arc<AtomicUsize>,
 }
 
 impl Database {
@@ -44,6 +48,7 @@ impl Database {
             backend: SlowBackend::new("db", Latency::Fixed(query), narrator),
             per_replica: Arc::default(),
             replica: String::new(),
+            versions: Arc::default(),
         }
     }
 
@@ -63,7 +68,7 @@ impl Database {
             .unwrap_or_else(PoisonError::into_inner)
             .entry(self.replica.clone())
             .or_default() += 1;
-        let version = self.backend.stats().started + 1;
+        let version = self.versions.fetch_add(1, Ordering::SeqCst) + 1;
         format!("{} v{version}", self.backend.call(key).await)
     }
 

@@ -17,9 +17,11 @@ pub async fn serve_fleet(flags: &Flags, narrator: &Narrator) -> Result<Serve> {
     let redis = RedisServer::start().await?;
     let db = Database::narrated(flags.ms(QUERY_MS), narrator);
     let log = Arc::new(FleetLog::default());
+    // Keys of this run's own, in case REDIS_URL names a Redis that others use too.
+    let prefix = format!("serve-{:08x}", rand::random::<u32>());
     let mut router = axum::Router::new();
     for name in REPLICAS {
-        let fleet = Fleet::connect(name, redis.client()?, "serve", SERVE_TTL, log.clone()).await?;
+        let fleet = Fleet::connect(name, redis.client()?, &prefix, SERVE_TTL, log.clone()).await?;
         let replica = replica::service(db.for_replica(name), Some(fleet), SERVE_TTL);
         router = router.nest(&format!("/{name}"), replica);
     }

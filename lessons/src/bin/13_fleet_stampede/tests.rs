@@ -58,7 +58,7 @@ async fn a_lease_not_renewed_is_taken_while_its_holder_still_works() {
     let server = RedisServer::start().await.expect(NEEDS_REDIS);
     let mut redis = connect(&server).await;
     let (renewed, unrenewed) = (Keys::new("renewed", KEY), Keys::new("unrenewed", KEY));
-    let ttl = ms(150);
+    let ttl = ms(600);
     let holder = Lease::acquire(&mut redis, &renewed, "a", ttl)
         .await
         .unwrap()
@@ -67,9 +67,10 @@ async fn a_lease_not_renewed_is_taken_while_its_holder_still_works() {
         .await
         .unwrap()
         .unwrap();
-    // Three TTLs of work; one holder renews every third of a TTL, the other never.
+    // A TTL and a half of work; one holder renews every sixth of a TTL (so that a
+    // stall of most of a TTL between two renewals is survived), the other never.
     for _ in 0..9 {
-        tokio::time::sleep(ttl / 3).await;
+        tokio::time::sleep(ttl / 6).await;
         assert!(
             holder.renew(&mut redis).await.unwrap(),
             "a renewed lease stays ours"
