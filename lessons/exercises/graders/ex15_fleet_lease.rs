@@ -8,14 +8,19 @@
 //! it at the end. A lease's TTL is Redis's clock, so the tests run on the real clock
 //! and the multi-thread runtime. Nothing is asserted about how long a step takes: a
 //! lease the test lets expire has a TTL of 200 ms and is waited for with a bound of
-//! 3 s; a lease that must outlast the test's checks has one of 10 s.
+//! 3 s, or, where the test must know it has ended without taking it, one of 100 ms,
+//! waited for two TTLs counted from the moment the step that set it returned (Redis
+//! set its expiry before then, so it has ended however busy the machine); a lease that
+//! must outlast the test's checks has one of 10 s.
 //!
 //! Three tests put a rival's move between two round trips of an answer, on every run:
 //! the answer's connection goes through a proxy in this file that can hold back its
 //! k-th command, for each k past the first, while the test lets the lease expire and
 //! has a rival take it. An answer that does its step in one command (one script) is
 //! never held; one that checks in one round trip and acts in the next is caught in the
-//! gap.
+//! gap. Two more hold back `hold_while`'s first renewal until its lease has expired
+//! (and, in one of them, been taken): the renewal finds the lease lost while the work
+//! still runs.
 //!
 //! The classes of half-right answers, and where each is caught:
 //! * right on one thread, racy on many: a release that checks the holder, then deletes
@@ -31,24 +36,36 @@
 //!   write with no fencing, or with tokens that start over
 //!   (`a_stale_holders_write_is_fenced_off`); tokens kept on the lease's key or on a
 //!   key that expires with it (`tokens_keep_growing_across_releases_and_expiries`);
+//! * right on the demo's sizes, wrong beyond them: tokens compared as strings, which
+//!   fence off a stale holder up to token 9 and let token 9 through once the counter
+//!   is at 10 (`the_fence_compares_tokens_as_numbers`);
 //! * right while the holder lives, wrong when it crashes: a lease taken with no TTL
 //!   (`a_crashed_holders_lease_expires_by_itself`);
 //! * right on short work, wrong on long: no renewal, or one that does not extend the
 //!   lease (`renewing_keeps_the_lease_past_its_ttl`,
 //!   `hold_while_keeps_the_lease_through_work_longer_than_its_ttl`);
+//! * right while Redis answers at once, wrong when a renewal comes back late and finds
+//!   the lease lost: the work dropped and an empty value returned
+//!   (`hold_while_finishes_the_work_of_a_lease_lost_to_a_rival`), or the fenced write
+//!   skipped though nobody took the lease and the fence would accept it
+//!   (`hold_while_writes_the_work_of_a_lapsed_lease_nobody_took`);
 //! * right when it returns, leaky when its caller drops it: renewals from a spawned
-//!   task that the end of the work stops but a drop does not
-//!   (`hold_while_dropped_by_its_caller_stops_renewing`), and no task left once it
-//!   returns (`hold_while_keeps_the_lease_through_work_longer_than_its_ttl`);
+//!   task that the end of the work stops but a drop does not, or the work itself on a
+//!   spawned task that runs on, unleased
+//!   (`hold_while_dropped_by_its_caller_stops_its_work_and_its_renewals`), and no task
+//!   left once it returns (`hold_while_keeps_the_lease_through_work_longer_than_its_ttl`);
 //! * the contract: a held lease refused, a released one free at once
-//!   (`a_free_lease_is_taken_and_a_held_one_refused`); a write accepted until a newer
-//!   lease exists, expired or not, and written with its TTL
-//!   (`a_write_is_accepted_until_a_newer_lease_is_handed_out`); a lost lease's work
-//!   written nowhere (`hold_while_with_a_lost_lease_writes_nothing_and_frees_nothing`);
-//!   the futures are `Send` (checked when this file compiles).
+//!   (`a_free_lease_is_taken_and_a_held_one_refused`); a lease that lasts its TTL to
+//!   the millisecond, taken and renewed, not whole seconds
+//!   (`a_lease_lasts_its_ttl_to_the_millisecond`); a write accepted until a newer lease
+//!   exists, expired or not (`a_write_is_accepted_until_a_newer_lease_is_handed_out`),
+//!   and written with the TTL it was given, not the lease's, not whole seconds
+//!   (`a_result_expires_after_the_ttl_it_was_given`); a lost lease's work written
+//!   nowhere (`hold_while_with_a_lost_lease_writes_nothing_and_frees_nothing`); the
+//!   futures are `Send` (checked when this file compiles).
 //!
-//! Not applicable: slow peers (Redis answers at once), the demo's sizes (one key is the
-//! subject; the many-threads test uses many takers).
+//! Not applicable: shutdown (a lease ends by its release, its expiry or its holder's
+//! drop, each tested above).
 
 use std::future::Future;
 use std::io;
@@ -71,6 +88,9 @@ use super::subject::{Finished, Lease, acquire, hold_while};
 
 /// A lease the test lets expire: short, to keep the tests quick.
 const SHORT: Duration = ms(200);
+/// A lease the test lets expire and then waits two of its TTLs for, rather than
+/// trying for it until it comes free: shorter still.
+const BRIEF: Duration = ms(100);
 /// A lease that is renewed: a third of it (100 ms) between renewals leaves two thirds
 /// for a renewal that comes late on a busy machine.
 const RENEWED: Duration = ms(300);
@@ -207,6 +227,17 @@ async fn get(redis: &mut MultiplexedConnection, key: &str) -> Option<String> {
     answered(value, "the test's GET")
 }
 
+/// How long `key` has before it expires, in milliseconds (-1: never; -2: no such key).
+async fn pttl(redis: &mut MultiplexedConnection, key: &str) -> i64 {
+    let left = redis::cmd("PTTL").arg(key).query_async(redis).await;
+    answered(left, "the test's PTTL")
+}
+
+/// A duration in milliseconds, as Redis's PTTL counts them.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).expect("the tests' durations are short")
+}
+
 /// Tasks alive on this runtime.
 fn alive_tasks() -> usize {
     tokio::runtime::Handle::current()
@@ -321,18 +352,26 @@ impl Proxy {
     /// Drives `step` until it finishes, `Some(output)`, or until the proxy holds back
     /// one of its commands, `None` (the step is then waiting for that command).
     async fn until_held<F: Future>(&self, step: Pin<&mut F>, what: &str) -> Option<F::Output> {
+        self.until_held_or(step, what, "it neither finished nor sent another command")
+            .await
+    }
+
+    /// [`Proxy::until_held`], failing with `hint` if the step neither finishes nor sends
+    /// the command to hold back.
+    async fn until_held_or<F: Future>(
+        &self,
+        step: Pin<&mut F>,
+        what: &str,
+        hint: &str,
+    ) -> Option<F::Output> {
         let mut gate = self.gate.subscribe();
-        within_limit(
-            what,
-            "it neither finished nor sent another command",
-            async {
-                tokio::select! {
-                    biased;
-                    _ = gate.wait_for(|gate| gate.holding) => None,
-                    output = step => Some(output),
-                }
-            },
-        )
+        within_limit(what, hint, async {
+            tokio::select! {
+                biased;
+                _ = gate.wait_for(|gate| gate.holding) => None,
+                output = step => Some(output),
+            }
+        })
         .await
     }
 }
@@ -580,6 +619,59 @@ fn a_crashed_holders_lease_expires_by_itself() {
     feature = "redis-ignored",
     ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
 )]
+fn a_lease_lasts_its_ttl_to_the_millisecond() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let mut crashed = redis.connect().await;
+        let mut rival = redis.connect().await;
+        // Two holders that stop dead (a crash): one right after taking its lease, one
+        // right after renewing it. Kept, not dropped: no drop code runs in a crash.
+        let _taken = take(&mut crashed, "report", BRIEF).await;
+        let renewed = take(&mut crashed, "other", BRIEF).await;
+        assert!(
+            answered(renewed.renew(&mut crashed).await, "renew"),
+            "\nA renewed the lease on other that it had just taken, and renew returned \
+             false: the lease is still A's, so renewing it should succeed.\n"
+        );
+        // Both steps have returned, so Redis set both expiries before now: two TTLs on,
+        // both leases have ended, however busy the machine.
+        sleep(BRIEF * 2).await;
+        let taken_free = answered(acquire(&mut rival, "report", LONG).await, "acquire");
+        if taken_free.is_none() {
+            // Held past its TTL: for ever (another test's subject), or for too long?
+            take_when_free(&mut rival, "report", LONG, NEVER_FREE).await;
+        }
+        assert!(
+            taken_free.is_some(),
+            "\nA took a 100 ms lease on report and stopped there (a crash: no renewal, no \
+             release); 200 ms after acquire returned, B could not take it, and could only \
+             later: the lease lasts longer than its TTL. EX counts whole seconds, and a \
+             TTL under one rounded up to 1 s (EX 0 is an error) makes a 100 ms lease last \
+             1 s: a crashed holder blocks its key ten times as long as the caller chose, \
+             and a TTL of 1.5 s cut to 1 s runs out sooner than the caller planned.\nhint: \
+             set the lease's expiry in milliseconds: `PX`, with `ttl.as_millis()`.\n"
+        );
+        let renewed_free = answered(acquire(&mut rival, "other", LONG).await, "acquire");
+        if renewed_free.is_none() {
+            take_when_free(&mut rival, "other", LONG, NEVER_FREE).await;
+        }
+        assert!(
+            renewed_free.is_some(),
+            "\nA took a 100 ms lease on other, renewed it at once and stopped there (a \
+             crash); 200 ms after renew returned, B could not take it, and could only \
+             later: the renewal extended the lease past its TTL. EXPIRE counts whole \
+             seconds: a renewal of a 100 ms lease that sets 1 s blocks the key ten times \
+             as long once its holder is gone.\nhint: renew with `PEXPIRE key ttl`, the \
+             TTL in milliseconds.\n"
+        );
+    });
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
 fn renewing_keeps_the_lease_past_its_ttl() {
     threaded(|| async {
         let redis = Redis::start().await;
@@ -733,6 +825,51 @@ fn a_stale_holders_write_is_fenced_off() {
     feature = "redis-ignored",
     ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
 )]
+fn the_fence_compares_tokens_as_numbers() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let mut stale = redis.connect().await;
+        let mut newer = redis.connect().await;
+        // Leases taken and released until one has token 9: the next one's has a digit
+        // more.
+        let mut lease = take(&mut stale, "report", SHORT).await;
+        for _ in 0..20 {
+            if lease.token() >= 9 {
+                break;
+            }
+            answered(lease.release(&mut stale).await, "release");
+            lease = take(&mut stale, "report", SHORT).await;
+        }
+        let current = take_when_free(&mut newer, "report", LONG, NEVER_FREE).await;
+        assert_newer(&lease, &current);
+        let written = answered(
+            lease
+                .write_fenced(&mut stale, "cache:report", "stale", RESULT_TTL)
+                .await,
+            "write_fenced",
+        );
+        let value = get(&mut newer, "cache:report").await;
+        assert!(
+            !written && value.is_none(),
+            "\nA's lease (token {}) expired and B took the lease (token {}); then A, late, \
+             wrote its result: write_fenced returned {written}, and cache:report holds \
+             {value:?}. The fence let an older token through once the counter had a digit \
+             more: it compares the tokens as text. In Lua, `<` and `>` on two strings go \
+             character by character, and \"10\" < \"9\", as \"100\" < \"99\": a fleet \
+             passes token 10 in its first minutes, and from then on stale writes land.\n\
+             hint: GET and ARGV are both strings. Test them for equality (`~=`: only the \
+             newest token may write), or compare numbers (`tonumber` on both).\n",
+            lease.token(),
+            current.token()
+        );
+    });
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
 fn a_write_is_accepted_until_a_newer_lease_is_handed_out() {
     threaded(|| async {
         let redis = Redis::start().await;
@@ -753,13 +890,7 @@ fn a_write_is_accepted_until_a_newer_lease_is_handed_out() {
             Some("first"),
             "write_fenced returned true, so cache:report should hold the value written"
         );
-        let left: i64 = answered(
-            redis::cmd("PTTL")
-                .arg("cache:report")
-                .query_async(&mut replica)
-                .await,
-            "the test's PTTL",
-        );
+        let left = pttl(&mut replica, "cache:report").await;
         assert!(
             left > 0 && left <= 10_000,
             "\nA wrote cache:report with a TTL of 10 s, and Redis says it expires in {left} ms \
@@ -787,6 +918,47 @@ fn a_write_is_accepted_until_a_newer_lease_is_handed_out() {
             Some("second"),
             "write_fenced returned true, so cache:report should hold the value written"
         );
+    });
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
+fn a_result_expires_after_the_ttl_it_was_given() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let mut replica = redis.connect().await;
+        // A lease of 10 s, and results of 1.9 s and of 10 s: a TTL taken from the lease,
+        // or cut to whole seconds, shows in the first.
+        let lease = take(&mut replica, "report", LONG).await;
+        for ttl in [ms(1_900), RESULT_TTL] {
+            let written = answered(
+                lease
+                    .write_fenced(&mut replica, "cache:report", "fresh", ttl)
+                    .await,
+                "write_fenced",
+            );
+            assert!(
+                written,
+                "\nA holds the only lease ever handed out for report, and its write was \
+                 refused.\n"
+            );
+            let left = pttl(&mut replica, "cache:report").await;
+            let asked = millis(ttl);
+            assert!(
+                left > asked * 3 / 4 && left <= asked,
+                "\nA, holding a lease of 10 s, wrote cache:report with write_fenced and a ttl \
+                 of {asked} ms; right after, Redis says it expires in {left} ms (-1: \
+                 never). The result's TTL is the caller's: how long a value may be served \
+                 before it is refilled. Written with the lease's TTL, it lives as long as \
+                 the refill's lease, not as the cache asked; in whole seconds (EX), 1.9 s \
+                 is cut to 1 s, and a TTL under a second is EX 0, which Redis refuses.\n\
+                 hint: in the script, `SET result value PX ttl`, with write_fenced's own \
+                 `ttl` argument in milliseconds (`ttl.as_millis()`).\n"
+            );
+        }
     });
 }
 
@@ -1040,23 +1212,35 @@ fn hold_while_keeps_the_lease_through_work_longer_than_its_ttl() {
     feature = "redis-ignored",
     ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
 )]
-fn hold_while_dropped_by_its_caller_stops_renewing() {
+fn hold_while_dropped_by_its_caller_stops_its_work_and_its_renewals() {
     threaded(|| async {
         let redis = Redis::start().await;
         let mut holder = redis.connect().await;
         let mut rival = redis.connect().await;
         let lease = take(&mut holder, "report", RENEWED).await;
-        let held = hold_while(
-            &mut holder,
-            lease,
-            "cache:report",
-            RESULT_TTL,
-            std::future::pending::<String>(),
-        );
+        // The work keeps one end of a channel: the other end hears when it is dropped.
+        let (alive, dropped) = oneshot::channel::<()>();
+        let work = async move {
+            let _alive = alive;
+            std::future::pending::<String>().await
+        };
+        let held = hold_while(&mut holder, lease, "cache:report", RESULT_TTL, work);
         // Its caller gives up after two TTLs (a timeout around the refill, a client
         // gone): the future is dropped, its work unfinished.
         let outcome = tokio::time::timeout(RENEWED * 2, held).await;
         assert!(outcome.is_err(), "work that never ends cannot finish");
+        let gone = tokio::time::timeout(LIMIT, dropped).await.is_ok();
+        assert!(
+            gone,
+            "\nhold_while was dropped by its caller, its work unfinished, and 3 s later the \
+             work was still alive: it runs on a task of its own, which dropping hold_while \
+             does not stop. Nothing hold_while starts may outlive it: the work goes on with \
+             no lease, the lease expires, another replica takes it and starts the same \
+             work, and two refills run at once, the stampede the lease was for.\nhint: \
+             poll the work in hold_while's own future (`pin!(work)`, raced against the \
+             ticker in a `select!` loop), not on a spawned task; a task that must be \
+             spawned goes in a `tokio_util::task::AbortOnDropHandle`.\n"
+        );
         take_when_free(
             &mut rival,
             "report",
@@ -1110,6 +1294,144 @@ fn hold_while_with_a_lost_lease_writes_nothing_and_frees_nothing() {
              hold_while releases with release, which deletes only A's own lease.\n"
         );
         answered(current.release(&mut newer).await, "release");
+    });
+}
+
+/// Runs hold_while through a proxy on a 100 ms lease, with work that ends when the test
+/// says, and holds back its first renewal until `meanwhile` has run: the renewal reaches
+/// Redis once the lease has expired, and finds it lost. Then the work ends. Returns
+/// what hold_while returned, and what `meanwhile` did.
+async fn hold_while_renewed_late<M: Future>(redis: &Redis, meanwhile: M) -> (Finished, M::Output) {
+    let proxy = Proxy::start(redis).await;
+    let mut through = proxy.connect().await;
+    let lease = take(&mut through, "report", BRIEF).await;
+    let (finish, finished) = oneshot::channel::<()>();
+    let work = async move {
+        let _ = finished.await;
+        "fresh".to_owned()
+    };
+    // The first command hold_while sends is its first renewal, a third of the TTL in.
+    proxy.arm(Some(1));
+    let mut step = pin!(hold_while(
+        &mut through,
+        lease,
+        "cache:report",
+        RESULT_TTL,
+        work
+    ));
+    let early = proxy
+        .until_held_or(
+            step.as_mut(),
+            "hold_while, with work longer than its 100 ms lease, until its first renewal",
+            "hold_while sent nothing to Redis while its work outlasted its lease: renew \
+             the lease every third of its TTL for as long as the work runs",
+        )
+        .await;
+    if let Some(done) = early {
+        panic!(
+            "\nhold_while returned {done:?} while its work was still running, before it had \
+             sent anything to Redis.\nhint: hold_while awaits the work to its end, however \
+             long it takes, renewing the lease meanwhile.\n"
+        );
+    }
+    let meanwhile = meanwhile.await;
+    proxy.let_go();
+    let _ = finish.send(());
+    let done = within_limit(
+        "hold_while, once its late renewal had been let go and its work had ended",
+        "it did not return once its work had ended",
+        step,
+    )
+    .await;
+    (answered(done, "hold_while"), meanwhile)
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
+fn hold_while_finishes_the_work_of_a_lease_lost_to_a_rival() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let mut direct = redis.connect().await;
+        // While A's first renewal is on its way, A's lease expires and B takes it.
+        let rival = take_when_free(&mut direct, "report", LONG, NEVER_FREE);
+        let (done, current) = hold_while_renewed_late(&redis, rival).await;
+        assert_eq!(
+            done.value, "fresh",
+            "\nA's hold_while sent its first renewal, and the test held it back until A's \
+             100 ms lease had expired and B had taken it: the renewal found the lease lost. \
+             Then A's work ended with \"fresh\", and hold_while returned {done:?}, without \
+             the work's value. A lost lease is not renewed again, and the work goes on: its \
+             value is what the caller is waiting for, written or not, and the fence alone \
+             decides whether it is written.\nhint: when renew returns false, stop renewing \
+             (a flag in the ticker's `select!` guard: `if held`) and keep awaiting the work; \
+             then write with write_fenced, and return the value.\n"
+        );
+        let value = get(&mut direct, "cache:report").await;
+        assert!(
+            !done.written && value.is_none(),
+            "\nA's renewal found its lease lost to B, which holds a newer one (token {}); \
+             A's work went on and ended: hold_while returned {done:?}, and cache:report \
+             holds {value:?}. A value computed under a lease that B now holds got past the \
+             fence.\nhint: hold_while writes with write_fenced, and reports what it \
+             returned.\n",
+            current.token()
+        );
+        assert!(
+            someone_holds(&mut direct, "report").await,
+            "\nA's hold_while, whose lease B had taken while A's renewal was on its way, \
+             ended with B's lease gone.\nhint: hold_while releases with release, which \
+             deletes only A's own lease; and a renewal that arrives once B holds the lease \
+             must leave it B's: renew extends the lease only while it is still A's, and \
+             never sets it.\n"
+        );
+        answered(current.release(&mut direct).await, "release");
+    });
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
+fn hold_while_writes_the_work_of_a_lapsed_lease_nobody_took() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let mut direct = redis.connect().await;
+        // While A's first renewal is on its way, A's lease expires; nobody takes it. (An
+        // async block: the two TTLs start once the renewal is held, after the take.)
+        let lapse = async { sleep(BRIEF * 2).await };
+        let (done, ()) = hold_while_renewed_late(&redis, lapse).await;
+        assert_eq!(
+            done.value, "fresh",
+            "\nA's hold_while sent its first renewal, and the test held it back until A's \
+             100 ms lease had expired (nobody took it): the renewal found the lease lost. \
+             Then A's work ended with \"fresh\", and hold_while returned {done:?}, without \
+             the work's value. A lost lease is not renewed again, and the work goes on: its \
+             value is what the caller is waiting for, and the fence decides whether it is \
+             written.\nhint: when renew returns false, stop renewing (a flag in the \
+             ticker's `select!` guard: `if held`) and keep awaiting the work; then write \
+             with write_fenced, and return the value.\n"
+        );
+        assert!(
+            done.written,
+            "\nA's hold_while sent its first renewal, and the test held it back until A's \
+             100 ms lease had expired; nobody took the lease. The renewal found the lease \
+             lost, A's work went on and ended, and hold_while returned {done:?}: it did not \
+             write. No lease was handed out after A's, so A's token is still the newest: \
+             nobody else is computing this value, and the fence accepts it. A failed \
+             renewal says that a newer holder may exist, not that one does: only the fence \
+             knows, and throwing the value away leaves the cache empty until someone does \
+             the whole work again.\nhint: once the work ends, always try write_fenced, and \
+             report what it returned.\n"
+        );
+        assert_eq!(
+            get(&mut direct, "cache:report").await.as_deref(),
+            Some("fresh"),
+            "hold_while said the value was written: cache:report should hold it"
+        );
     });
 }
 

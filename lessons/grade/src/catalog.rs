@@ -272,6 +272,8 @@ pub const EXERCISES: &[Exercise] = &[
             "ex15_acquire_without_px",
             "ex15_fence_checked_then_set",
             "ex15_holder_is_the_process_id",
+            "ex15_lease_in_whole_seconds",
+            "ex15_lost_lease_abandons_work",
             "ex15_no_fencing",
             "ex15_no_renewal",
             "ex15_release_checked_then_deleted",
@@ -279,9 +281,14 @@ pub const EXERCISES: &[Exercise] = &[
             "ex15_renew_by_setting_again",
             "ex15_renew_with_plain_pexpire",
             "ex15_renewal_task_outlives_a_drop",
+            "ex15_result_ttl_is_the_lease_ttl",
+            "ex15_skip_write_when_renewal_failed",
+            "ex15_token_compared_as_strings",
             "ex15_token_expires_with_the_lease",
             "ex15_token_on_the_lease_key",
             "ex15_token_taken_after_the_lease",
+            "ex15_work_spawned_on_a_task",
+            "ex15_write_fenced_in_whole_seconds",
         ]
     ),
 ];
