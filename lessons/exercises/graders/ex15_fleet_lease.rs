@@ -49,6 +49,9 @@
 //!   (`hold_while_finishes_the_work_of_a_lease_lost_to_a_rival`), or the fenced write
 //!   skipped though nobody took the lease and the fence would accept it
 //!   (`hold_while_writes_the_work_of_a_lapsed_lease_nobody_took`);
+//! * right against a Redis that answers, wrong against one that is slow for a moment:
+//!   a renewal's timeout ending hold_while with the work dropped
+//!   (`hold_while_rides_out_a_renewal_that_fails`);
 //! * right when it returns, leaky when its caller drops it: renewals from a spawned
 //!   task that the end of the work stops but a drop does not, or the work itself on a
 //!   spawned task that runs on, unleased
@@ -324,6 +327,20 @@ impl Proxy {
             "the proxy in front of the test's Redis stopped answering",
             self.client
                 .get_multiplexed_async_connection_with_config(&patient()),
+        )
+        .await;
+        connected.unwrap_or_else(|error| panic!("\ncannot connect through the proxy: {error}\n"))
+    }
+
+    /// A connection through the proxy that gives up on an answer after `patience`, as
+    /// a replica's does: a command the proxy holds back longer fails with a timeout.
+    async fn connect_impatient(&self, patience: Duration) -> MultiplexedConnection {
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(Some(patience));
+        let connected = within_limit(
+            "connecting through the test's proxy",
+            "the proxy in front of the test's Redis stopped answering",
+            self.client
+                .get_multiplexed_async_connection_with_config(&config),
         )
         .await;
         connected.unwrap_or_else(|error| panic!("\ncannot connect through the proxy: {error}\n"))
@@ -1431,6 +1448,87 @@ fn hold_while_writes_the_work_of_a_lapsed_lease_nobody_took() {
             get(&mut direct, "cache:report").await.as_deref(),
             Some("fresh"),
             "hold_while said the value was written: cache:report should hold it"
+        );
+    });
+}
+
+#[test]
+#[cfg_attr(
+    feature = "redis-ignored",
+    ignore = "needs redis-server (apt-get install redis-server, or brew install redis): cargo test -p solutions -- --ignored"
+)]
+fn hold_while_rides_out_a_renewal_that_fails() {
+    threaded(|| async {
+        let redis = Redis::start().await;
+        let proxy = Proxy::start(&redis).await;
+        // Answers slower than 50 ms are errors on this connection: the held renewal
+        // fails with a timeout, as on a replica whose Redis is away for a moment.
+        let mut through = proxy.connect_impatient(ms(50)).await;
+        let lease = take(&mut through, "report", RENEWED).await;
+        let (finish, finished) = oneshot::channel::<()>();
+        let work = async move {
+            let _ = finished.await;
+            "fresh".to_owned()
+        };
+        proxy.arm(Some(1));
+        let mut step = pin!(hold_while(
+            &mut through,
+            lease,
+            "cache:report",
+            RESULT_TTL,
+            work
+        ));
+        let early = proxy
+            .until_held_or(
+                step.as_mut(),
+                "hold_while, with work longer than its 300 ms lease, until its first renewal",
+                "hold_while sent nothing to Redis while its work outlasted its lease: renew \
+                 the lease every third of its TTL for as long as the work runs",
+            )
+            .await;
+        if let Some(done) = early {
+            panic!(
+                "\nhold_while returned {done:?} while its work was still running, before it \
+                 had sent anything to Redis.\nhint: hold_while awaits the work to its end, \
+                 renewing the lease meanwhile.\n"
+            );
+        }
+        // The held renewal times out at 50 ms; Redis stays away for 300 ms in all.
+        if let Ok(done) = tokio::time::timeout(RENEWED, step.as_mut()).await {
+            panic!(
+                "\nhold_while's first renewal failed with a Redis error (no answer within \
+                 the connection's 50 ms), while its work still ran; hold_while then \
+                 returned {done:?}, and the work was dropped half-done. A renewal error says \
+                 that Redis did not answer this once, not that the lease is lost, and the \
+                 work is what the caller waits for.\nhint: on an error from renew, keep the \
+                 work going and try again at the next tick; stop renewing only when renew \
+                 answers false.\n"
+            );
+        }
+        proxy.let_go();
+        let _ = finish.send(());
+        let done = within_limit(
+            "hold_while, once Redis answered again and its work had ended",
+            "it did not return once its work had ended",
+            step,
+        )
+        .await;
+        let done = done.unwrap_or_else(|error| {
+            panic!(
+                "\nRedis was away for 300 ms while hold_while's work ran, then answered \
+                 again; the work ended, and hold_while failed with {error}.\nhint: a \
+                 renewal that fails is tried again at the next tick; once the work ends, \
+                 write with write_fenced and release as usual.\n"
+            )
+        });
+        assert_eq!(
+            done,
+            Finished {
+                value: "fresh".to_owned(),
+                written: true
+            },
+            "\nRedis was away for 300 ms while hold_while's work ran; nobody took the lease \
+             meanwhile, so its token is still the newest and the value must be written.\n"
         );
     });
 }

@@ -87,9 +87,10 @@ impl Lease {
 }
 
 /// Runs `work` while holding `lease`: renews it every third of its TTL while the work
-/// runs (a lost lease is not renewed again, and the work goes on), and stops renewing
-/// the moment the work ends, or the moment this future is dropped: nothing it starts
-/// outlives it. Then writes the work's value at `result_key` for `result_ttl` with
+/// runs (a lost lease is not renewed again; a renewal that fails with an error, Redis
+/// away for a moment, is tried again at the next period; either way the work goes on),
+/// and stops renewing the moment the work ends, or the moment this future is dropped:
+/// nothing it starts outlives it. Then writes the work's value at `result_key` for `result_ttl` with
 /// [`Lease::write_fenced`], releases the lease, and returns the value and whether it
 /// was written. The future is `Send` when `work` is.
 pub async fn hold_while<F>(

@@ -279,6 +279,7 @@ pub const EXERCISES: &[Exercise] = &[
             "ex15_release_checked_then_deleted",
             "ex15_release_with_plain_del",
             "ex15_renew_by_setting_again",
+            "ex15_renew_error_ends_hold_while",
             "ex15_renew_with_plain_pexpire",
             "ex15_renewal_task_outlives_a_drop",
             "ex15_result_ttl_is_the_lease_ttl",

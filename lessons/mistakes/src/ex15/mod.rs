@@ -12,6 +12,7 @@ pub mod no_renewal;
 pub mod release_checked_then_deleted;
 pub mod release_with_plain_del;
 pub mod renew_by_setting_again;
+pub mod renew_error_ends_hold_while;
 pub mod renew_with_plain_pexpire;
 pub mod renewal_task_outlives_a_drop;
 pub mod result_ttl_is_the_lease_ttl;
