@@ -1314,32 +1314,33 @@ fn hold_while_with_a_lost_lease_writes_nothing_and_frees_nothing() {
     });
 }
 
-/// Runs hold_while through a proxy on a 100 ms lease, with work that ends when the test
-/// says, and holds back its first renewal until `meanwhile` has run: the renewal reaches
-/// Redis once the lease has expired, and finds it lost. Then the work ends. Returns
-/// what hold_while returned, and what `meanwhile` did.
-async fn hold_while_renewed_late<M: Future>(redis: &Redis, meanwhile: M) -> (Finished, M::Output) {
-    let proxy = Proxy::start(redis).await;
-    let mut through = proxy.connect().await;
-    let lease = take(&mut through, "report", BRIEF).await;
+/// Starts hold_while through `proxy` on `lease` (of `ttl`), with work that ends when the
+/// returned sender says, and drives it until the proxy holds back its first command:
+/// its first renewal, a third of the TTL in. Returns hold_while, still running.
+async fn hold_while_at_its_first_renewal<'a>(
+    proxy: &Proxy,
+    through: &'a mut MultiplexedConnection,
+    lease: Lease,
+    ttl: Duration,
+) -> (
+    Pin<Box<dyn Future<Output = RedisResult<Finished>> + Send + 'a>>,
+    oneshot::Sender<()>,
+) {
     let (finish, finished) = oneshot::channel::<()>();
     let work = async move {
         let _ = finished.await;
         "fresh".to_owned()
     };
-    // The first command hold_while sends is its first renewal, a third of the TTL in.
     proxy.arm(Some(1));
-    let mut step = pin!(hold_while(
-        &mut through,
-        lease,
-        "cache:report",
-        RESULT_TTL,
-        work
-    ));
+    let mut step = Box::pin(hold_while(through, lease, "cache:report", RESULT_TTL, work));
+    let what = format!(
+        "hold_while, with work longer than its {} ms lease, until its first renewal",
+        ttl.as_millis()
+    );
     let early = proxy
         .until_held_or(
             step.as_mut(),
-            "hold_while, with work longer than its 100 ms lease, until its first renewal",
+            &what,
             "hold_while sent nothing to Redis while its work outlasted its lease: renew \
              the lease every third of its TTL for as long as the work runs",
         )
@@ -1351,6 +1352,18 @@ async fn hold_while_renewed_late<M: Future>(redis: &Redis, meanwhile: M) -> (Fin
              long it takes, renewing the lease meanwhile.\n"
         );
     }
+    (step, finish)
+}
+
+/// Runs hold_while through a proxy on a 100 ms lease and holds back its first renewal
+/// until `meanwhile` has run: the renewal reaches Redis once the lease has expired,
+/// and finds it lost. Then the work ends. Returns what hold_while returned, and what
+/// `meanwhile` did.
+async fn hold_while_renewed_late<M: Future>(redis: &Redis, meanwhile: M) -> (Finished, M::Output) {
+    let proxy = Proxy::start(redis).await;
+    let mut through = proxy.connect().await;
+    let lease = take(&mut through, "report", BRIEF).await;
+    let (step, finish) = hold_while_at_its_first_renewal(&proxy, &mut through, lease, BRIEF).await;
     let meanwhile = meanwhile.await;
     proxy.let_go();
     let _ = finish.send(());
@@ -1465,34 +1478,8 @@ fn hold_while_rides_out_a_renewal_that_fails() {
         // fails with a timeout, as on a replica whose Redis is away for a moment.
         let mut through = proxy.connect_impatient(ms(50)).await;
         let lease = take(&mut through, "report", RENEWED).await;
-        let (finish, finished) = oneshot::channel::<()>();
-        let work = async move {
-            let _ = finished.await;
-            "fresh".to_owned()
-        };
-        proxy.arm(Some(1));
-        let mut step = pin!(hold_while(
-            &mut through,
-            lease,
-            "cache:report",
-            RESULT_TTL,
-            work
-        ));
-        let early = proxy
-            .until_held_or(
-                step.as_mut(),
-                "hold_while, with work longer than its 300 ms lease, until its first renewal",
-                "hold_while sent nothing to Redis while its work outlasted its lease: renew \
-                 the lease every third of its TTL for as long as the work runs",
-            )
-            .await;
-        if let Some(done) = early {
-            panic!(
-                "\nhold_while returned {done:?} while its work was still running, before it \
-                 had sent anything to Redis.\nhint: hold_while awaits the work to its end, \
-                 renewing the lease meanwhile.\n"
-            );
-        }
+        let (mut step, finish) =
+            hold_while_at_its_first_renewal(&proxy, &mut through, lease, RENEWED).await;
         // The held renewal times out at 50 ms; Redis stays away for 300 ms in all.
         if let Ok(done) = tokio::time::timeout(RENEWED, step.as_mut()).await {
             panic!(
