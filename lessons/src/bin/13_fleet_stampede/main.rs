@@ -32,7 +32,7 @@ use tokio::time::Instant;
 
 use fleet::{FleetLog, LEASE_TTL, VALUE_TTL};
 use lease::{Keys, Lease};
-use replica::{Coalescing, Database, Replica, Wave, send_wave};
+use replica::{Answer, Coalescing, Database, Replica, Wave, send_one, send_wave};
 
 const ABOUT: &str =
     "Lesson 13: the stampede across three replicas, coalesced with a lease in Redis";
@@ -238,7 +238,7 @@ async fn holder_dies(stage: &Stage<'_>) -> Result<Takeover> {
         Ok::<_, anyhow::Error>((killed_at, refused))
     });
     let (killed_at, refused_on_dead) = killed_at?;
-    let lost_with_dead = usize::from(!matches!(first.await?, Answer::Ok));
+    let lost_with_dead = usize::from(!matches!(first.await?, Answer::Ok(_)));
     stage.say_wave(&wave, &db);
     let took_over_after = log.took_over_at().map(|at| at.duration_since(killed_at));
     narrator.say(
@@ -362,7 +362,7 @@ async fn redis_dies(stage: &mut Stage<'_>) -> Result<RedisDown> {
     });
     let killed_at = killed_at?;
     let first = first.await?;
-    let errors = wave.errors + wave.refused + usize::from(!matches!(first, Answer::Ok));
+    let errors = wave.errors + wave.refused + usize::from(!matches!(first, Answer::Ok(_)));
     stage.say_wave(&wave, &db);
     let fell_back_after = log.fell_back_at().map(|at| at.duration_since(killed_at));
     narrator.say(
@@ -450,21 +450,6 @@ async fn demo(flags: &Flags, narrator: &Narrator) -> Result<Report> {
         stage.clean_up().await?;
     }
     Ok(report)
-}
-
-/// One request's fate.
-enum Answer {
-    Ok,
-    Refused,
-    Failed,
-}
-
-async fn send_one(client: reqwest::Client, url: String) -> Answer {
-    match client.get(url).send().await {
-        Ok(response) if response.status().is_success() => Answer::Ok,
-        Err(error) if error.is_connect() => Answer::Refused,
-        _ => Answer::Failed,
-    }
 }
 
 /// Waits until `condition` holds, or fails the scene with what it was waiting for.

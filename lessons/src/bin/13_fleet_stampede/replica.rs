@@ -252,6 +252,28 @@ impl Wave {
     }
 }
 
+/// One request's fate.
+pub enum Answer {
+    /// 200 OK, with this body.
+    Ok(String),
+    /// Nothing listening: a dead replica.
+    Refused,
+    /// Any other status, or a connection that broke.
+    Failed,
+}
+
+/// Sends one GET to `url`.
+pub async fn send_one(client: reqwest::Client, url: String) -> Answer {
+    match client.get(url).send().await {
+        Ok(response) if response.status() == StatusCode::OK => match response.text().await {
+            Ok(value) => Answer::Ok(value),
+            Err(_) => Answer::Failed,
+        },
+        Err(error) if error.is_connect() => Answer::Refused,
+        _ => Answer::Failed,
+    }
+}
+
 /// Sends `per_replica` GETs for `key` to each of `replicas` at once.
 pub async fn send_wave(
     client: &reqwest::Client,
@@ -260,21 +282,14 @@ pub async fn send_wave(
     per_replica: usize,
 ) -> Wave {
     let urls: Vec<String> = replicas.iter().map(|replica| replica.url(key)).collect();
-    let requests = (0..per_replica * urls.len()).map(|n| {
-        let url = &urls[n % urls.len()];
-        async move {
-            let response = client.get(url).send().await?;
-            let status = response.status();
-            Ok::<_, reqwest::Error>((status, response.text().await?))
-        }
-    });
+    let requests = (0..per_replica * urls.len())
+        .map(|n| send_one(client.clone(), urls[n % urls.len()].clone()));
     let mut wave = Wave::default();
     for answer in futures::future::join_all(requests).await {
         match answer {
-            Ok((StatusCode::OK, value)) => *wave.values.entry(value).or_default() += 1,
-            Ok(_) => wave.errors += 1,
-            Err(error) if error.is_connect() => wave.refused += 1,
-            Err(_) => wave.errors += 1,
+            Answer::Ok(value) => *wave.values.entry(value).or_default() += 1,
+            Answer::Refused => wave.refused += 1,
+            Answer::Failed => wave.errors += 1,
         }
     }
     wave
