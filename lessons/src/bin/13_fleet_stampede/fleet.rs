@@ -39,17 +39,11 @@ pub const VALUE_TTL: Duration = Duration::from_secs(30);
 pub struct FleetLog {
     /// Leases taken, by a first caller or in a takeover.
     pub leases: AtomicUsize,
-    /// Leases taken by a replica that had been waiting for another's.
-    pub takeovers: AtomicUsize,
-    /// When the last takeover happened.
+    /// When the last takeover (a lease taken by a replica that had been waiting for
+    /// another's) happened.
     pub took_over_at: Mutex<Option<Instant>>,
     /// Replicas that began waiting for another's lease (subscribed to its value).
     pub waiting: AtomicUsize,
-    /// Waits that ended with a pub/sub message, and with a poll.
-    pub woken_by_message: AtomicUsize,
-    pub woken_by_poll: AtomicUsize,
-    /// Writes a fencing token refused.
-    pub fenced_off: AtomicUsize,
     /// Fills that gave up on Redis and queried by themselves, and when the last did.
     pub fallbacks: AtomicUsize,
     pub fell_back_at: Mutex<Option<Instant>>,
@@ -160,7 +154,6 @@ impl Fleet {
                 }
                 self.log.leases.fetch_add(1, Ordering::SeqCst);
                 if waiting.is_some() {
-                    self.log.takeovers.fetch_add(1, Ordering::SeqCst);
                     FleetLog::stamp(&self.log.took_over_at);
                 }
                 return self.lead(lease, key, db).await;
@@ -177,16 +170,15 @@ impl Fleet {
             }
             let messages = waiting.as_mut().expect("subscribed above");
             tokio::select! {
-                message = messages.next() => match message {
-                    Some(_) => self.log.woken_by_message.fetch_add(1, Ordering::SeqCst),
+                message = messages.next() => {
                     // The subscription's connection is gone, and Redis with it most
                     // likely: the fill gives up on the fleet now.
-                    None => return Err(connection_lost()),
-                },
-                _ = tokio::time::sleep(POLL_EVERY) => {
-                    self.log.woken_by_poll.fetch_add(1, Ordering::SeqCst)
+                    if message.is_none() {
+                        return Err(connection_lost());
+                    }
                 }
-            };
+                _ = tokio::time::sleep(POLL_EVERY) => {}
+            }
         }
     }
     // ANCHOR_END: fill
@@ -215,12 +207,10 @@ impl Fleet {
                 }
             }
         };
-        match lease.write(&mut redis, &value, self.value_ttl).await {
-            Ok(true) => {}
-            Ok(false) => {
-                self.log.fenced_off.fetch_add(1, Ordering::SeqCst);
-            }
-            Err(error) => tracing::warn!(%error, "could not write {key} for the fleet"),
+        // Refused by the fence (a newer lease exists) or failed: the newer holder,
+        // or the next fill, writes it.
+        if let Err(error) = lease.write(&mut redis, &value, self.value_ttl).await {
+            tracing::warn!(%error, "could not write {key} for the fleet");
         }
         let _ = lease.release(&mut redis).await;
         Ok(value)
